@@ -1,0 +1,78 @@
+/**
+ * A one-line progress bar on stderr, drawn only when stderr is a terminal (in
+ * pipes and CI logs it stays silent). Redraws at most every 80 ms so that
+ * calling update() per record costs next to nothing.
+ */
+import { c } from './colour.js'
+import { formatDuration, formatInt } from './format.js'
+
+export interface Progress {
+  /** Sets how much is done (same unit as total). */
+  update(done: number, total?: number): void
+  /** Replaces the label shown before the bar. */
+  label(text: string): void
+  /** Clears the bar from the terminal (call before printing anything else). */
+  stop(): void
+}
+
+const REDRAW_MS = 80
+const BAR_WIDTH = 28
+
+export interface ProgressOptions {
+  label: string
+  total: number
+  /** Render numbers as bytes instead of counts. */
+  unit?: 'count' | 'bytes'
+  stream?: NodeJS.WriteStream
+  /** Draw even when the stream is not a TTY (tests). */
+  force?: boolean
+}
+
+const silent: Progress = { update() {}, label() {}, stop() {} }
+
+/** Whether a progress bar would be drawn on stderr. */
+export function progressVisible(stream: NodeJS.WriteStream = process.stderr): boolean {
+  return stream.isTTY === true && process.env.TERM !== 'dumb'
+}
+
+export function createProgress(opts: ProgressOptions): Progress {
+  const stream = opts.stream ?? process.stderr
+  if (!opts.force && !progressVisible(stream)) return silent
+  const started = Date.now()
+  let total = opts.total
+  let done = 0
+  let label = opts.label
+  let lastDraw = 0
+  let drawn = false
+
+  const formatAmount = (n: number): string => (opts.unit === 'bytes' ? `${(n / 1048576).toFixed(1)} MiB` : formatInt(n))
+
+  const draw = (): void => {
+    const ratio = total > 0 ? Math.min(1, done / total) : 0
+    const filled = Math.round(ratio * BAR_WIDTH)
+    const bar = c.cyan('█'.repeat(filled)) + c.dim('░'.repeat(BAR_WIDTH - filled))
+    const pct = `${Math.floor(ratio * 100)}%`.padStart(4)
+    const text = `${label} ${bar} ${pct}  ${formatAmount(done)}/${formatAmount(total)}  ${c.dim(formatDuration(Date.now() - started))}`
+    stream.write(`\r\u001b[2K${text}`)
+    drawn = true
+  }
+
+  return {
+    update(value, newTotal) {
+      done = value
+      if (newTotal !== undefined) total = newTotal
+      const now = Date.now()
+      if (now - lastDraw < REDRAW_MS && done < total) return
+      lastDraw = now
+      draw()
+    },
+    label(text) {
+      label = text
+      draw()
+    },
+    stop() {
+      if (drawn) stream.write('\r\u001b[2K')
+      drawn = false
+    },
+  }
+}
