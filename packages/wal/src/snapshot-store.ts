@@ -1,0 +1,153 @@
+/**
+ * Snapshots: `snapshot-<lsn 20 digits>.snap`, written atomically (temp file,
+ * fsync, rename, fsync dir) so a crash leaves either the old set or the new one.
+ *
+ *   0        8         12         16         24            32              40         44          48
+ *   | magic  | version | reserved | lsn u64  | bodyLen u64 | createdAt u64 | bodyCrc  | headerCrc | body …
+ *
+ * `magic` is "WQSNAP01"; headerCrc covers bytes 0..44; bodyCrc is CRC-32 of the body.
+ */
+import { crc32 } from './crc32.js'
+import type { FileHandle, FileSystem } from './fs/file-system.js'
+import { readWholeFile, writeFully } from './fs/file-system.js'
+import { groupListing, joinPath, snapshotFileName } from './segment-name.js'
+import type { Snapshot, SnapshotInfo, WalLogger } from './types.js'
+
+export const SNAPSHOT_HEADER_BYTES = 48
+const MAGIC = 'WQSNAP01'
+const VERSION = 1
+const TWO_32 = 0x1_0000_0000
+
+function writeU64(buf: Buffer, v: number, off: number): void {
+  buf.writeUInt32LE(v >>> 0, off)
+  buf.writeUInt32LE(Math.floor(v / TWO_32), off + 4)
+}
+const readU64 = (buf: Buffer, off: number) => buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * TWO_32
+
+function crcOfParts(parts: Uint8Array[]): number {
+  let crc = 0
+  for (const p of parts) crc = crc32(p, 0, p.length, crc)
+  return crc
+}
+
+/** Parse and check a snapshot file's bytes; a string says what is wrong. */
+export function decodeSnapshot(name: string, path: string, expectedLsn: number, bytes: Buffer): Snapshot | string {
+  if (bytes.length < SNAPSHOT_HEADER_BYTES) return 'snapshot shorter than its header'
+  if (bytes.toString('latin1', 0, 8) !== MAGIC) return 'bad snapshot magic'
+  if (crc32(bytes, 0, 44) !== bytes.readUInt32LE(44)) return 'snapshot header checksum mismatch'
+  if (bytes.readUInt32LE(8) !== VERSION) return `unsupported snapshot version ${bytes.readUInt32LE(8)}`
+  const lsn = readU64(bytes, 16)
+  if (lsn !== expectedLsn) return `snapshot header LSN ${lsn} disagrees with its name ${name}`
+  const bodyLen = readU64(bytes, 24)
+  if (bodyLen !== bytes.length - SNAPSHOT_HEADER_BYTES) return `snapshot body is ${bytes.length - SNAPSHOT_HEADER_BYTES} bytes, header says ${bodyLen}`
+  const data = bytes.subarray(SNAPSHOT_HEADER_BYTES)
+  if (crc32(data, 0, data.length) !== bytes.readUInt32LE(40)) return 'snapshot body checksum mismatch'
+  return { file: path, lsn, bytes: bytes.length, createdAt: new Date(readU64(bytes, 32)), data }
+}
+
+export class SnapshotStore {
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+    private readonly logger?: WalLogger,
+  ) {}
+
+  /** Write a snapshot covering every record up to `lsn`. */
+  async write(lsn: number, data: Uint8Array | Uint8Array[]): Promise<SnapshotInfo> {
+    const parts = Array.isArray(data) ? data : [data]
+    const bodyLen = parts.reduce((n, p) => n + p.length, 0)
+    const createdAt = new Date()
+    const header = Buffer.alloc(SNAPSHOT_HEADER_BYTES)
+    header.write(MAGIC, 0, 'latin1')
+    header.writeUInt32LE(VERSION, 8)
+    writeU64(header, lsn, 16)
+    writeU64(header, bodyLen, 24)
+    writeU64(header, createdAt.getTime(), 32)
+    header.writeUInt32LE(crcOfParts(parts), 40)
+    header.writeUInt32LE(crc32(header, 0, 44), 44)
+    const path = joinPath(this.dir, snapshotFileName(lsn))
+    const tmp = `${path}.tmp`
+    const fh: FileHandle = await this.fs.open(tmp, 'truncate')
+    try {
+      let pos = 0
+      for (const p of [header, ...parts]) {
+        await writeFully(fh, p, 0, p.length, pos)
+        pos += p.length
+      }
+      await fh.sync()
+    } catch (err) {
+      await fh.close().catch(() => {})
+      await this.fs.unlink(tmp).catch(() => {})
+      throw err
+    }
+    await fh.close()
+    await this.fs.rename(tmp, path)
+    await this.fs.fsyncDir(this.dir)
+    return { file: path, lsn, bytes: SNAPSHOT_HEADER_BYTES + bodyLen, createdAt }
+  }
+
+  /** Snapshot files present, oldest first (not validated: see latest()). */
+  async list(): Promise<SnapshotInfo[]> {
+    const listing = groupListing(await this.fs.readdir(this.dir))
+    const out: SnapshotInfo[] = []
+    for (const s of listing.snapshots) {
+      const path = joinPath(this.dir, s.name)
+      try {
+        const st = await this.fs.stat(path)
+        out.push({ file: path, lsn: s.lsn, bytes: st.size, createdAt: await this.createdAt(path, st.mtime) })
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      }
+    }
+    return out
+  }
+
+  private async createdAt(path: string, fallback: Date): Promise<Date> {
+    const fh = await this.fs.open(path, 'read')
+    try {
+      const buf = Buffer.alloc(SNAPSHOT_HEADER_BYTES)
+      const n = await fh.read(buf, 0, buf.length, 0)
+      if (n === SNAPSHOT_HEADER_BYTES && buf.toString('latin1', 0, 8) === MAGIC && crc32(buf, 0, 44) === buf.readUInt32LE(44)) return new Date(readU64(buf, 32))
+      return fallback
+    } finally {
+      await fh.close()
+    }
+  }
+
+  /** Read and check one snapshot. */
+  async load(lsn: number): Promise<Snapshot | string> {
+    const name = snapshotFileName(lsn)
+    const path = joinPath(this.dir, name)
+    return decodeSnapshot(name, path, lsn, await readWholeFile(this.fs, path))
+  }
+
+  /**
+   * The newest valid snapshot. With `setAside`, an invalid newer one is renamed
+   * to `*.corrupt` (and the directory fsynced) so it is not tried again;
+   * either way the fall-back is logged loudly.
+   */
+  async latest(setAside: boolean): Promise<Snapshot | null> {
+    const all = await this.list()
+    for (let i = all.length - 1; i >= 0; i--) {
+      const info = all[i]
+      let snap: Snapshot | string
+      try {
+        snap = await this.load(info.lsn)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue
+        throw err
+      }
+      if (typeof snap !== 'string') return snap
+      this.logger?.error({ file: info.file, reason: snap, setAside }, 'WAL snapshot is corrupt; falling back to an older one')
+      if (setAside) {
+        await this.fs.rename(info.file, `${info.file}.corrupt`)
+        await this.fs.fsyncDir(this.dir)
+      }
+    }
+    return null
+  }
+
+  async remove(files: string[]): Promise<void> {
+    for (const f of files) await this.fs.unlink(f)
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * `Wal`: the writer's view of one log directory. Composes the lock, recovery,
+ * the append path (LogWriter), reading, and snapshots/compaction.
+ */
+import { acquireLock, type HeldLock } from './lock.js'
+import { recover } from './recovery.js'
+import { LogWriter } from './writer.js'
+import { createSegment, toSegmentInfo, type SegmentState } from './segment-file.js'
+import { newSalt } from './segment-header.js'
+import { replaySegments, streamSegments, type ReadOptions, type ReadSegment } from './log-reader.js'
+import { SnapshotStore } from './snapshot-store.js'
+import { WalClosedError } from './errors.js'
+import { nodeFs } from './fs/node-fs.js'
+import type { FileSystem } from './fs/file-system.js'
+import type { Durability, RecoveryReport, SegmentInfo, Snapshot, SnapshotInfo, WalLogger, WalOptions, WalRecord } from './types.js'
+
+const MiB = 1024 * 1024
+
+/**
+ * A segmented, checksummed, append-only log with a single writer.
+ *
+ * @example
+ * const wal = await Wal.open({ dir: './data/default', durability: 'sync' })
+ * const lsn = await wal.append(Buffer.from('hello'))
+ * await wal.replay(1, (r) => console.log(r.lsn, r.payload))
+ * await wal.close()
+ */
+export class Wal {
+  /** The log directory. */
+  readonly dir: string
+  /** What recovery found and did when this log was opened. */
+  readonly recovery: RecoveryReport
+  /** The durability mode appends resolve under. */
+  readonly durability: Durability
+
+  private readonly fs: FileSystem
+  private readonly logger?: WalLogger
+  private readonly maxRecordBytes: number
+  private readonly keepSnapshots: number
+  private readonly snapshotStore: SnapshotStore
+  private closePromise: Promise<void> | null = null
+
+  private constructor(
+    opts: WalOptions,
+    private readonly lock: HeldLock,
+    private readonly segmentList: SegmentState[],
+    private readonly writer: LogWriter,
+    recovery: RecoveryReport,
+  ) {
+    this.dir = opts.dir
+    this.recovery = recovery
+    this.durability = opts.durability ?? 'sync'
+    this.fs = opts.fs ?? nodeFs
+    this.logger = opts.logger
+    this.maxRecordBytes = opts.maxRecordBytes ?? 64 * MiB
+    this.keepSnapshots = opts.keepSnapshots ?? 1
+    this.snapshotStore = new SnapshotStore(this.fs, this.dir, this.logger)
+  }
+
+  /**
+   * Open (creating if needed) the log in `opts.dir`: take the writer lock
+   * (WalLockedError names the holder's PID), remove stray temp files, cut a torn
+   * tail, and fail with WalCorruptionError on corruption unless
+   * `truncateAtCorruption` asks to cut the log there.
+   */
+  static async open(opts: WalOptions): Promise<Wal> {
+    const fs = opts.fs ?? nodeFs
+    const durability = opts.durability ?? 'sync'
+    if (!['sync', 'interval', 'os', 'buffered'].includes(durability)) throw new RangeError(`unknown durability mode ${durability}`)
+    const maxRecordBytes = opts.maxRecordBytes ?? 64 * MiB
+    await fs.mkdir(opts.dir)
+    const lock = await acquireLock(fs, opts.dir)
+    try {
+      const { segments, listing, report } = await recover(fs, opts.dir, {
+        maxRecordBytes,
+        truncateAtCorruption: opts.truncateAtCorruption ?? false,
+        logger: opts.logger,
+      })
+      let fh
+      if (segments.length === 0) {
+        const lastSnapshot = listing.snapshots[listing.snapshots.length - 1]
+        const firstLsn = (lastSnapshot?.lsn ?? 0) + 1
+        const created = await createSegment(fs, opts.dir, { segmentId: 1, firstLsn, prevLastLsn: firstLsn - 1, salt: newSalt() })
+        segments.push(created.state)
+        fh = created.fh
+        report.segments = 1
+        report.lastLsn = firstLsn - 1
+      } else {
+        fh = await fs.open(segments[segments.length - 1].path, 'readwrite')
+      }
+      const writer = new LogWriter(
+        {
+          fs,
+          dir: opts.dir,
+          durability,
+          intervalMs: opts.intervalMs ?? 200,
+          bufferRecords: opts.bufferRecords ?? 1024,
+          bufferBytes: opts.bufferBytes ?? MiB,
+          flushMs: opts.flushMs ?? 50,
+          segmentBytes: opts.segmentBytes ?? 64 * MiB,
+          maxRecordBytes,
+          logger: opts.logger,
+        },
+        fh,
+        segments,
+      )
+      opts.logger?.info({ dir: opts.dir, durability, segments: segments.length, lastLsn: writer.lastLsn }, 'WAL opened')
+      return new Wal(opts, lock, segments, writer, report)
+    } catch (err) {
+      await lock.release().catch(() => {})
+      throw err
+    }
+  }
+
+  /** LSN of the most recent append (0 when the log is empty). */
+  get lastLsn(): number {
+    return this.writer.lastLsn
+  }
+
+  /** Highest LSN that is as durable as the mode promises. */
+  get durableLsn(): number {
+    return this.writer.durableLsn
+  }
+
+  /** The error that poisoned the log (an fsync failure), or null. Every later append rejects with WalPoisonedError. */
+  get poisoned(): Error | null {
+    return this.writer.poisoned
+  }
+
+  /**
+   * Append one record. Resolves with its LSN, in append order, once it is as
+   * durable as the mode promises (`sync`: fdatasynced; `interval`/`os`: written;
+   * `buffered`: buffered). Rejects with the OS error if its write or fsync
+   * failed, WalPoisonedError / WalClosedError / RecordTooLargeError otherwise.
+   * @param type record type 1..255 (default 1)
+   */
+  append(payload: Uint8Array, type = 1): Promise<number> {
+    return this.writer.append(payload, type)
+  }
+
+  /**
+   * Like append, but returns the LSN at once and allocates no promise (use
+   * `durable(lsn)` to wait). Throws synchronously on a closed/poisoned log or a
+   * bad record.
+   */
+  push(payload: Uint8Array, type = 1): number {
+    return this.writer.push(payload, type)
+  }
+
+  /** Resolves when record `lsn` is durable per the mode; rejects with the OS error if its write/fsync failed. */
+  durable(lsn: number): Promise<void> {
+    return this.writer.durable(lsn)
+  }
+
+  /** Write everything pending and fdatasync now, whatever the mode. */
+  sync(): Promise<void> {
+    return this.writer.sync()
+  }
+
+  /** Current segments, oldest first. */
+  segments(): SegmentInfo[] {
+    return this.segmentList.map(toSegmentInfo)
+  }
+
+  private readSegments(): ReadSegment[] {
+    return this.segmentList.map((s) => ({ path: s.path, firstLsn: s.firstLsn, salt: s.salt, limit: s.bytes }))
+  }
+
+  private readOptions(): ReadOptions {
+    return { fs: this.fs, maxRecordBytes: this.maxRecordBytes, tolerateTornTail: false }
+  }
+
+  /** Stream the written records with lsn >= fromLsn (default 1) across segments. */
+  records(fromLsn = 1): AsyncIterable<WalRecord> {
+    return streamSegments(this.readSegments(), fromLsn, this.readOptions())
+  }
+
+  /**
+   * Call `onRecord` for every written record with lsn >= fromLsn; resolves with
+   * the count. Fast path: `payload` is a view into a reused buffer, copy it to keep it.
+   */
+  replay(fromLsn: number, onRecord: (r: WalRecord) => void): Promise<number> {
+    return replaySegments(this.readSegments(), fromLsn, this.readOptions(), onRecord)
+  }
+
+  /**
+   * Store a snapshot covering every record up to `lsn`, atomically (temp file,
+   * fsync, rename, fsync dir). The log is fdatasynced first so the snapshot
+   * never covers records a power cut could take back.
+   */
+  async writeSnapshot(lsn: number, data: Uint8Array | Uint8Array[]): Promise<SnapshotInfo> {
+    this.assertOpen()
+    if (!Number.isInteger(lsn) || lsn < 0 || lsn > this.lastLsn) throw new RangeError(`snapshot LSN ${lsn} is outside 0..${this.lastLsn}`)
+    await this.sync()
+    return this.snapshotStore.write(lsn, data)
+  }
+
+  /** The newest valid snapshot; a corrupt newer one is renamed to *.corrupt (with an error log) and the previous used. */
+  latestSnapshot(): Promise<Snapshot | null> {
+    return this.snapshotStore.latest(true)
+  }
+
+  /** Snapshot files present, oldest first. */
+  snapshots(): Promise<SnapshotInfo[]> {
+    return this.snapshotStore.list()
+  }
+
+  /**
+   * Delete what snapshots make unnecessary: keep the newest valid snapshot and
+   * `keepSnapshots` older ones, and delete the sealed segments whose records are
+   * all covered by the oldest snapshot kept (so falling back to any kept
+   * snapshot still finds every record after it). Fsyncs the directory after.
+   */
+  async compact(): Promise<{ removedSegments: string[]; removedSnapshots: string[] }> {
+    this.assertOpen()
+    const newest = await this.latestSnapshot()
+    if (!newest) return { removedSegments: [], removedSnapshots: [] }
+    const older = (await this.snapshots()).filter((s) => s.lsn < newest.lsn)
+    const kept = older.slice(Math.max(0, older.length - this.keepSnapshots))
+    const removedSnapshots = older.slice(0, older.length - kept.length).map((s) => s.file)
+    const coveredLsn = kept.length > 0 ? kept[0].lsn : newest.lsn
+    const removedSegments: string[] = []
+    // Never the active (last) segment.
+    while (this.segmentList.length > 1 && this.segmentList[0].lastLsn <= coveredLsn) {
+      const seg = this.segmentList.shift()!
+      await this.fs.unlink(seg.path)
+      removedSegments.push(seg.path)
+    }
+    await this.snapshotStore.remove(removedSnapshots)
+    if (removedSegments.length + removedSnapshots.length > 0) await this.fs.fsyncDir(this.dir)
+    this.logger?.info({ dir: this.dir, snapshotLsn: newest.lsn, removedSegments: removedSegments.length, removedSnapshots: removedSnapshots.length }, 'WAL compacted')
+    return { removedSegments, removedSnapshots }
+  }
+
+  /** Write and fdatasync everything pending, close the files and release the lock. */
+  close(): Promise<void> {
+    if (!this.closePromise) {
+      this.closePromise = (async () => {
+        try {
+          await this.writer.close()
+        } finally {
+          await this.lock.release()
+        }
+      })()
+    }
+    return this.closePromise
+  }
+
+  private assertOpen(): void {
+    if (this.closePromise) throw new WalClosedError()
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * The append path: encodes records into pooled chunks, writes them with
+ * exactly one write in flight, fdatasyncs per durability mode (group commit in
+ * `sync`), rotates segments, and settles the durability promises in LSN order.
+ *
+ * Failure rules (see README "Failures"):
+ * - a failed/short write or a failed rotation truncates the segment back to the
+ *   last whole written frame and rejects, with the OS error, every append from
+ *   the first lost record on (their LSNs are handed out again: the log stays
+ *   contiguous, so no later record can be built on a half-frame or a gap);
+ * - a failed fsync (or a failed truncate-back) poisons the writer.
+ */
+import { encodeFrame, setFrameFlags, FLAG_SYNCED_BEFORE, FRAME_HEADER_BYTES } from './frame.js'
+import { Chunk, ChunkPool } from './batch.js'
+import { LsnWaiters } from './waiters.js'
+import { RecordTooLargeError, WalClosedError, WalPoisonedError } from './errors.js'
+import { createSegment, SegmentPublishError, type SegmentState } from './segment-file.js'
+import { SEGMENT_HEADER_BYTES, newSalt, type SegmentHeader } from './segment-header.js'
+import type { FileHandle, FileSystem } from './fs/file-system.js'
+import { writeFully } from './fs/file-system.js'
+import type { Durability, WalLogger } from './types.js'
+
+export interface WriterConfig {
+  fs: FileSystem
+  dir: string
+  durability: Durability
+  intervalMs: number
+  bufferRecords: number
+  bufferBytes: number
+  flushMs: number
+  segmentBytes: number
+  maxRecordBytes: number
+  logger?: WalLogger
+}
+
+interface ActiveSegment {
+  fh: FileHandle
+  state: SegmentState
+  /** Bytes written (whole frames only). */
+  size: number
+  /** Bytes covered by a completed fdatasync. */
+  syncedSize: number
+}
+
+export class LogWriter {
+  /** LSN of the last record handed out. */
+  lastLsn: number
+  /** Last LSN whose write() completed. */
+  writtenLsn: number
+  /** Last LSN covered by a completed fdatasync. */
+  syncedLsn: number
+  poisoned: Error | null = null
+  closing = false
+
+  private active: ActiveSegment
+  private readonly pool = new ChunkPool()
+  private current: Chunk | null = null
+  private queue: Chunk[] = []
+  private unwrittenRecords = 0
+  private unwrittenBytes = 0
+  private encSalt: number
+  private encSegmentId: number
+  private encBytes: number
+  private encFrames: number
+  private flushing = false
+  private kickScheduled = false
+  private intervalDue = false
+  private readonly waiters = new LsnWaiters()
+  private readonly syncWaiters = new LsnWaiters()
+  private idleWaiters: (() => void)[] = []
+  private flushTimer: NodeJS.Timeout | null = null
+  private intervalTimer: NodeJS.Timeout | null = null
+  private readonly ackOnWrite: boolean
+
+  constructor(
+    private readonly cfg: WriterConfig,
+    fh: FileHandle,
+    /** The log's segment list, shared with the Wal (rotation appends to it). */
+    private readonly segments: SegmentState[],
+  ) {
+    const state = segments[segments.length - 1]
+    this.active = { fh, state, size: state.bytes, syncedSize: state.bytes }
+    this.lastLsn = this.writtenLsn = this.syncedLsn = state.lastLsn
+    this.encSalt = state.salt
+    this.encSegmentId = state.segmentId
+    this.encBytes = state.bytes
+    this.encFrames = state.lastLsn - state.firstLsn + 1
+    this.ackOnWrite = cfg.durability === 'os' || cfg.durability === 'interval'
+    if (cfg.durability === 'interval') {
+      this.intervalTimer = setInterval(this.onInterval, cfg.intervalMs)
+      this.intervalTimer.unref()
+    }
+  }
+
+  /** Highest LSN as durable as the mode promises. */
+  get durableLsn(): number {
+    switch (this.cfg.durability) {
+      case 'sync':
+        return this.syncedLsn
+      case 'buffered':
+        return this.lastLsn
+      default:
+        return this.writtenLsn
+    }
+  }
+
+  /** Segment id of the newest segment (for naming after recovery). */
+  get segmentId(): number {
+    return this.encSegmentId
+  }
+
+  push(payload: Uint8Array, type: number): number {
+    if (this.poisoned) throw new WalPoisonedError(this.poisoned)
+    if (this.closing) throw new WalClosedError()
+    if (!(type >= 1 && type <= 255 && (type | 0) === type)) throw new RangeError(`record type must be an integer 1..255, got ${type}`)
+    const len = payload.length
+    if (len > this.cfg.maxRecordBytes) throw new RecordTooLargeError(len, this.cfg.maxRecordBytes)
+    const size = (FRAME_HEADER_BYTES + len + 7) & ~7
+    const lsn = this.lastLsn + 1
+    if (this.encFrames > 0 && this.encBytes + size > this.cfg.segmentBytes) this.planRotation(lsn)
+    let c = this.current
+    if (c === null || c.used + size > c.buf.length) c = this.newChunk(size)
+    encodeFrame(c.buf, c.used, payload, type, 0, lsn, this.encSalt)
+    if (c.records === 0) c.firstLsn = lsn
+    c.used += size
+    c.records++
+    c.lastLsn = lsn
+    this.encBytes += size
+    this.encFrames++
+    this.unwrittenBytes += size
+    this.unwrittenRecords++
+    this.lastLsn = lsn
+    if (this.cfg.durability !== 'buffered') this.kick()
+    else if (this.unwrittenRecords >= this.cfg.bufferRecords || this.unwrittenBytes >= this.cfg.bufferBytes) this.kick()
+    else if (this.flushTimer === null) {
+      this.flushTimer = setTimeout(this.onFlushTimer, this.cfg.flushMs)
+      this.flushTimer.unref()
+    }
+    return lsn
+  }
+
+  append(payload: Uint8Array, type: number): Promise<number> {
+    let lsn: number
+    try {
+      lsn = this.push(payload, type)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (this.cfg.durability === 'buffered') return Promise.resolve(lsn)
+    return new Promise((resolve, reject) => this.waiters.add(lsn, resolve, reject))
+  }
+
+  durable(lsn: number): Promise<void> {
+    if (lsn <= this.durableLsn) return Promise.resolve()
+    if (this.poisoned) return Promise.reject(this.poisoned)
+    if (lsn > this.lastLsn) return Promise.reject(new RangeError(`LSN ${lsn} has not been appended (last is ${this.lastLsn})`))
+    return new Promise((resolve, reject) => this.waiters.add(lsn, () => resolve(), reject))
+  }
+
+  /** Write everything pending and fdatasync, whatever the mode. */
+  sync(): Promise<void> {
+    if (this.poisoned) return Promise.reject(new WalPoisonedError(this.poisoned))
+    const target = this.lastLsn
+    if (target <= this.syncedLsn && !this.flushing) return Promise.resolve()
+    const p = new Promise<void>((resolve, reject) => this.syncWaiters.add(target, () => resolve(), reject))
+    this.kick()
+    return p
+  }
+
+  /** Flush, fdatasync and close the segment. New appends are refused from now on. */
+  async close(): Promise<void> {
+    this.closing = true
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    if (this.intervalTimer) clearInterval(this.intervalTimer)
+    this.flushTimer = this.intervalTimer = null
+    if (!this.poisoned) {
+      await this.sync().catch(() => {})
+    }
+    await this.idle()
+    await this.active.fh.close().catch(() => {})
+  }
+
+  /** Resolves once no flush is running. */
+  private idle(): Promise<void> {
+    if (!this.flushing && !this.kickScheduled) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private readonly onFlushTimer = (): void => {
+    this.flushTimer = null
+    this.kick()
+  }
+
+  private readonly onInterval = (): void => {
+    if (this.writtenLsn > this.syncedLsn || this.unwrittenRecords > 0) {
+      this.intervalDue = true
+      this.kick()
+    }
+  }
+
+  private kick(): void {
+    if (this.flushing || this.kickScheduled) return
+    this.kickScheduled = true
+    queueMicrotask(this.startFlush)
+  }
+
+  private readonly startFlush = (): void => {
+    this.kickScheduled = false
+    if (!this.flushing) void this.flushLoop()
+  }
+
+  private newChunk(size: number): Chunk {
+    const prev = this.current
+    const c = this.pool.get(size)
+    if (prev !== null) {
+      if (prev.records > 0) this.queue.push(prev)
+      else {
+        c.rotateTo = prev.rotateTo
+        this.pool.release(prev)
+      }
+    }
+    this.current = c
+    return c
+  }
+
+  private planRotation(lsn: number): void {
+    const header: SegmentHeader = { segmentId: this.encSegmentId + 1, firstLsn: lsn, prevLastLsn: lsn - 1, salt: newSalt() }
+    const c = this.newChunk(0)
+    c.rotateTo = header
+    this.encSegmentId = header.segmentId
+    this.encSalt = header.salt
+    this.encBytes = SEGMENT_HEADER_BYTES
+    this.encFrames = 0
+  }
+
+  private sealCurrent(): void {
+    const c = this.current
+    if (c !== null && c.records > 0) {
+      this.queue.push(c)
+      this.current = null
+    }
+  }
+
+  private async flushLoop(): Promise<void> {
+    this.flushing = true
+    try {
+      while (this.poisoned === null) {
+        this.sealCurrent()
+        const wrote = this.queue.length > 0
+        if (wrote) {
+          await this.writeQueued()
+          if (this.poisoned) break
+          if (this.ackOnWrite) this.waiters.resolveThrough(this.writtenLsn)
+        }
+        const wantSync = this.cfg.durability === 'sync' || this.syncWaiters.size > 0 || this.intervalDue
+        if (wantSync && this.writtenLsn > this.syncedLsn) {
+          await this.syncActive()
+          continue
+        }
+        this.intervalDue = false
+        if (this.syncWaiters.size > 0) this.syncWaiters.resolveThrough(this.syncedLsn)
+        if (!wrote && this.queue.length === 0 && (this.current === null || this.current.records === 0)) break
+      }
+    } finally {
+      this.flushing = false
+      if (this.flushTimer && this.unwrittenRecords === 0) {
+        clearTimeout(this.flushTimer)
+        this.flushTimer = null
+      }
+      const idle = this.idleWaiters
+      this.idleWaiters = []
+      for (const f of idle) f()
+    }
+  }
+
+  private async writeQueued(): Promise<void> {
+    const queue = this.queue
+    this.queue = []
+    for (let i = 0; i < queue.length; i++) {
+      const c = queue[i]
+      if (c.rotateTo) {
+        try {
+          await this.rotate(c.rotateTo)
+        } catch (err) {
+          if (!this.poisoned) await this.failWrite(err, c, queue, i)
+          return
+        }
+      }
+      const a = this.active
+      // Tell recovery that everything before this frame was durable before it was written.
+      if (a.syncedSize === a.size && a.size > SEGMENT_HEADER_BYTES) setFrameFlags(c.buf, 0, FLAG_SYNCED_BEFORE, a.state.salt)
+      try {
+        await writeFully(a.fh, c.buf, 0, c.used, a.size)
+      } catch (err) {
+        await this.failWrite(err, c, queue, i)
+        return
+      }
+      a.size += c.used
+      a.state.bytes = a.size
+      a.state.lastLsn = c.lastLsn
+      this.writtenLsn = c.lastLsn
+      this.unwrittenBytes -= c.used
+      this.unwrittenRecords -= c.records
+      this.pool.release(c)
+    }
+  }
+
+  /** Seal the active segment (fdatasync) and publish the next one. */
+  private async rotate(header: SegmentHeader): Promise<void> {
+    const old = this.active
+    if (old.syncedSize < old.size) await this.syncActive()
+    if (this.poisoned) throw this.poisoned
+    let created
+    try {
+      created = await createSegment(this.cfg.fs, this.cfg.dir, header)
+    } catch (err) {
+      if (err instanceof SegmentPublishError) this.poison(err.cause)
+      throw err
+    }
+    await old.fh.close().catch(() => {})
+    this.active = { fh: created.fh, state: created.state, size: SEGMENT_HEADER_BYTES, syncedSize: SEGMENT_HEADER_BYTES }
+    this.segments.push(created.state)
+  }
+
+  private async syncActive(): Promise<void> {
+    const a = this.active
+    const target = this.writtenLsn
+    const size = a.size
+    try {
+      await a.fh.datasync()
+    } catch (err) {
+      this.poison(err)
+      return
+    }
+    a.syncedSize = size
+    this.syncedLsn = target
+    this.intervalDue = false
+    if (this.cfg.durability === 'sync') this.waiters.resolveThrough(target)
+    this.syncWaiters.resolveThrough(target)
+  }
+
+  /**
+   * A write (or rotation) for chunk `queue[index]` failed: cut the file back to
+   * the last whole frame and drop that chunk and everything after it.
+   */
+  private async failWrite(err: unknown, failed: Chunk, queue: Chunk[], index: number): Promise<void> {
+    const a = this.active
+    try {
+      await a.fh.truncate(a.size)
+    } catch (truncErr) {
+      this.cfg.logger?.error({ err: truncErr, file: a.state.path }, 'WAL could not cut a failed write back; poisoning')
+      this.poison(err)
+      return
+    }
+    for (let j = index; j < queue.length; j++) this.pool.release(queue[j])
+    this.discardPending()
+    this.lastLsn = failed.firstLsn - 1
+    this.encSalt = a.state.salt
+    this.encSegmentId = a.state.segmentId
+    this.encBytes = a.size
+    this.encFrames = a.state.lastLsn - a.state.firstLsn + 1
+    this.cfg.logger?.error({ err, file: a.state.path, fromLsn: failed.firstLsn }, 'WAL write failed; appends from this LSN rejected')
+    this.waiters.rejectFrom(failed.firstLsn, err)
+    this.syncWaiters.rejectFrom(failed.firstLsn, err)
+  }
+
+  private discardPending(): void {
+    for (const c of this.queue) this.pool.release(c)
+    if (this.current) this.pool.release(this.current)
+    this.queue = []
+    this.current = null
+    this.unwrittenBytes = 0
+    this.unwrittenRecords = 0
+  }
+
+  /** Stop acknowledging: the kernel may have dropped dirty pages, and a retried fsync can lie. */
+  private poison(err: unknown): void {
+    if (this.poisoned) return
+    this.poisoned = err instanceof Error ? err : new Error(String(err))
+    this.cfg.logger?.error({ err, dir: this.cfg.dir }, 'WAL poisoned by an I/O failure; reopen to recover')
+    this.discardPending()
+    this.waiters.rejectAll(this.poisoned)
+    this.syncWaiters.rejectAll(this.poisoned)
+  }
+}
