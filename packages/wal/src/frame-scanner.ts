@@ -173,7 +173,7 @@ export class FrameScanner {
         this.needBytes = size
         break
       }
-      if (crc32(buf, pos + 4, FRAME_HEADER_BYTES - 4 + len, salt) !== frameStoredCrc(buf, pos)) {
+      if (crc32(buf, pos + 4, size - 4, salt) !== frameStoredCrc(buf, pos)) {
         this.finish({ offset: at, reason: 'frame checksum mismatch', zero: false })
         break
       }

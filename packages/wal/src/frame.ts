@@ -4,8 +4,8 @@
  *   0      4        8     9      10         16                24
  *   | crc  | length | type | flags | reserved | lsn (u64)      | payload … | zero pad to 8 |
  *
- * - `crc` is CRC-32 over bytes 4 .. 24+length (header after the crc, then the payload),
- *   seeded with the segment's random salt so a frame left over from an earlier
+ * - `crc` is CRC-32 over everything after it up to the next frame (rest of the header,
+ *   payload and the zero padding, so no bit of a frame goes unchecked), seeded with the segment's random salt so a frame left over from an earlier
  *   file generation never validates in a new one.
  * - `type` 0 is invalid, so zero-filled space reads as "end of log".
  * - 8-byte alignment keeps the length field inside one sector, never torn.
@@ -55,15 +55,15 @@ export function encodeFrame(
   const end = off + FRAME_HEADER_BYTES + len
   const size = (FRAME_HEADER_BYTES + len + 7) & ~7
   for (let p = end; p < off + size; p++) buf[p] = 0
-  buf.writeUInt32LE(crc32(buf, off + 4, FRAME_HEADER_BYTES - 4 + len, salt), off)
+  buf.writeUInt32LE(crc32(buf, off + 4, size - 4, salt), off)
   return size
 }
 
 /** Set or clear flags on an encoded frame and recompute its checksum. */
 export function setFrameFlags(buf: Buffer, off: number, flags: number, salt: number): void {
   buf[off + 9] = flags
-  const len = buf.readUInt32LE(off + 4)
-  buf.writeUInt32LE(crc32(buf, off + 4, FRAME_HEADER_BYTES - 4 + len, salt), off)
+  const size = frameSize(buf.readUInt32LE(off + 4))
+  buf.writeUInt32LE(crc32(buf, off + 4, size - 4, salt), off)
 }
 
 /** Read the LSN of the frame at `off`. */
@@ -87,5 +87,5 @@ export function frameStoredCrc(buf: Uint8Array, off: number): number {
 
 /** True when the frame's stored checksum matches its contents (the whole frame must be in `buf`). */
 export function frameChecksumOk(buf: Uint8Array, off: number, length: number, salt: number): boolean {
-  return crc32(buf, off + 4, FRAME_HEADER_BYTES - 4 + length, salt) === frameStoredCrc(buf, off)
+  return crc32(buf, off + 4, frameSize(length) - 4, salt) === frameStoredCrc(buf, off)
 }

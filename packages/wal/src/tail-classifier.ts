@@ -50,7 +50,7 @@ export function findLaterFrames(tail: Uint8Array, salt: number, lastGoodLsn: num
   for (let p = 8; p + FRAME_HEADER_BYTES <= tail.length; p += 8) {
     if (tail[p + 8] === 0) continue
     const len = frameLength(tail, p)
-    if (len > maxRecordBytes || p + FRAME_HEADER_BYTES + len > tail.length) continue
+    if (len > maxRecordBytes || p + ((FRAME_HEADER_BYTES + len + 7) & ~7) > tail.length) continue
     const lsn = frameLsn(tail, p)
     if (lsn <= lastGoodLsn) continue
     if (!frameChecksumOk(tail, p, len, salt)) continue

@@ -64,7 +64,8 @@ export async function verifyLog(
     }
     done += sizes[i]
     onProgress?.(done, total)
-    prev = state
+    // After a bad frame the rest of this segment is unknown: do not also report the next one as a gap.
+    prev = result.stop ? null : state
   }
 
   const snapInfos = await snapshots.list()

@@ -20,8 +20,7 @@ afterEach(async () => {
 /** Deterministic payload for record i. */
 export function payloadFor(i: number, size = 16): Buffer {
   const b = Buffer.alloc(size)
-  b.writeUInt32LE(i, 0)
-  for (let j = 4; j < size; j++) b[j] = (i * 31 + j) & 0xff
+  for (let j = 0; j < size; j++) b[j] = j < 4 ? (i >>> (8 * j)) & 0xff : (i * 31 + j) & 0xff
   return b
 }
 
