@@ -1,0 +1,36 @@
+/**
+ * The one shape every compared system is driven through, so each workload is
+ * written once and runs identically against wq and its peers.
+ */
+
+/** Job data: `t` is the add time (performance.now() in the same process) for latency; `p` pads to the payload size. */
+export interface BenchJobData {
+  t: number
+  p: string
+}
+
+export interface WorkerHooks {
+  /** called by the no-op handler when a job starts */
+  onStart(data: BenchJobData): void
+  /** called once the system reports the job completed (after its own bookkeeping) */
+  onComplete(data: BenchJobData): void
+}
+
+export interface BenchQueue {
+  /** Add one job; a promise when the system acknowledges asynchronously, undefined when it already has. */
+  add(data: BenchJobData): Promise<unknown> | void
+  /** Add a batch with the system's bulk API. */
+  addBulk(batch: BenchJobData[]): Promise<unknown> | void
+  /** Start consuming with `concurrency` jobs in flight; every job runs the same no-op handler. */
+  startWorkers(concurrency: number, hooks: WorkerHooks): void | Promise<void>
+  /** Stop workers and release everything; jobs left over are of no interest. */
+  close(): Promise<void>
+}
+
+/** Where and how a child opens its system. */
+export interface OpenContext {
+  /** an empty directory owned by this measurement */
+  dir: string
+  /** the Redis port, for BullMQ configurations */
+  redisPort?: number
+}

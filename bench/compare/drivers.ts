@@ -1,0 +1,168 @@
+/**
+ * Runs one workload against an open BenchQueue, inside the measuring child.
+ * Each driver times only its own phase; setup (prefilling, starting workers
+ * for process runs) happens before the clock starts.
+ */
+import type { BenchQueue, WorkerHooks } from './adapters/bench-queue.js'
+import { CompletionCounter } from './completion.js'
+import { LatencyRecorder, summarize } from './latency.js'
+import type { WorkloadResult } from './measurement.js'
+import { payloadMaker } from './payload.js'
+import { produce } from './producer.js'
+import { ADD_WINDOW, BULK_BATCH, type Workload } from './workloads.js'
+
+type Timed = Omit<WorkloadResult, 'type' | 'rssMb'>
+
+export async function runWorkload(queue: BenchQueue, workload: Workload, maxSeconds: number): Promise<Timed> {
+  switch (workload.kind) {
+    case 'enqueue-one':
+      return enqueueOneByOne(queue, workload, maxSeconds)
+    case 'enqueue-bulk':
+      return enqueueBulk(queue, workload, maxSeconds)
+    case 'process':
+      return processBacklog(queue, workload, maxSeconds)
+    case 'e2e':
+      return endToEnd(queue, workload, maxSeconds)
+    case 'steady':
+      return steadyOpenLoop(queue, workload)
+  }
+}
+
+function timed(done: number, target: number, started: number, ended: number): Timed {
+  const seconds = (ended - started) / 1000
+  return { jobsPerSec: done / seconds, done, target, seconds, capped: done < target }
+}
+
+async function enqueueOneByOne(queue: BenchQueue, w: Workload, maxSeconds: number): Promise<Timed> {
+  const started = performance.now()
+  const progress = { issued: 0, acked: 0 }
+  await produce(queue, { count: w.count, window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: started + maxSeconds * 1000 }, progress)
+  return timed(progress.acked, w.count, started, performance.now())
+}
+
+async function enqueueBulk(queue: BenchQueue, w: Workload, maxSeconds: number): Promise<Timed> {
+  const makeData = payloadMaker(w.payload)
+  const started = performance.now()
+  const deadline = started + maxSeconds * 1000
+  let added = 0
+  while (added < w.count && performance.now() < deadline) {
+    const size = Math.min(BULK_BATCH, w.count - added)
+    const batch = new Array(size)
+    for (let i = 0; i < size; i++) batch[i] = makeData(performance.now())
+    await queue.addBulk(batch)
+    added += size
+  }
+  return timed(added, w.count, started, performance.now())
+}
+
+/** Adds `count` jobs with the bulk API, untimed, so a process run starts from a full queue. */
+export async function prefill(queue: BenchQueue, count: number, payload: number): Promise<void> {
+  const makeData = payloadMaker(payload)
+  for (let added = 0; added < count; added += BULK_BATCH) {
+    const size = Math.min(BULK_BATCH, count - added)
+    const batch = new Array(size)
+    for (let i = 0; i < size; i++) batch[i] = makeData(0)
+    await queue.addBulk(batch)
+  }
+}
+
+async function processBacklog(queue: BenchQueue, w: Workload, maxSeconds: number): Promise<Timed> {
+  await prefill(queue, w.count, w.payload)
+  const counter = new CompletionCounter(w.count)
+  const hooks: WorkerHooks = { onStart() {}, onComplete: () => counter.complete() }
+  const started = performance.now()
+  counter.until(started + maxSeconds * 1000)
+  await queue.startWorkers(w.concurrency ?? 1, hooks)
+  await counter.finished
+  return timed(counter.done, w.count, started, counter.finishedAt)
+}
+
+function latencyHooks(counter: CompletionCounter, capacity: number) {
+  const addToStart = new LatencyRecorder(capacity)
+  const addToComplete = new LatencyRecorder(capacity)
+  const hooks: WorkerHooks = {
+    onStart: (data) => addToStart.record(performance.now() - data.t),
+    onComplete: (data) => {
+      addToComplete.record(performance.now() - data.t)
+      counter.complete()
+    },
+  }
+  return { hooks, addToStart, addToComplete }
+}
+
+/** Jobs run through a system before a latency run, so connections, scripts and JIT are warm for every system alike. */
+const WARM_UP_JOBS = 500
+
+/**
+ * Starts workers whose hooks can be switched: first a warm-up batch is added
+ * and awaited with counting-only hooks, then `measured` receives every later job.
+ */
+async function startWarmWorkers(queue: BenchQueue, w: Workload, measured: WorkerHooks): Promise<void> {
+  const warmUp = new CompletionCounter(Math.min(WARM_UP_JOBS, w.count))
+  let current: WorkerHooks = { onStart() {}, onComplete: () => warmUp.complete() }
+  await queue.startWorkers(w.concurrency ?? 100, {
+    onStart: (data) => current.onStart(data),
+    onComplete: (data) => current.onComplete(data),
+  })
+  warmUp.until(performance.now() + 60_000)
+  const progress = { issued: 0, acked: 0 }
+  await produce(queue, { count: Math.min(WARM_UP_JOBS, w.count), window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: Infinity }, progress)
+  await warmUp.finished
+  current = measured
+}
+
+async function endToEnd(queue: BenchQueue, w: Workload, maxSeconds: number): Promise<Timed> {
+  const counter = new CompletionCounter(w.count)
+  const { hooks, addToStart, addToComplete } = latencyHooks(counter, w.count)
+  await startWarmWorkers(queue, w, hooks)
+  const started = performance.now()
+  const deadline = started + maxSeconds * 1000
+  counter.until(deadline)
+  const progress = { issued: 0, acked: 0 }
+  await produce(queue, { count: w.count, window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline }, progress)
+  await counter.finished
+  return { ...timed(counter.done, w.count, started, counter.finishedAt), addToStart: summarize(addToStart), addToComplete: summarize(addToComplete) }
+}
+
+/**
+ * Offers jobs at a fixed rate whatever the system does (open loop). Each job's
+ * clock starts at its scheduled time, not when the add call got to run, so a
+ * stalled producer shows up as latency instead of hiding it.
+ */
+async function steadyOpenLoop(queue: BenchQueue, w: Workload): Promise<Timed> {
+  const rate = w.rate ?? 1_000
+  const counter = new CompletionCounter(w.count)
+  const { hooks, addToStart, addToComplete } = latencyHooks(counter, w.count)
+  await startWarmWorkers(queue, w, hooks)
+  const makeData = payloadMaker(w.payload)
+  const started = performance.now()
+  const offerSeconds = w.count / rate
+  counter.until(started + (offerSeconds + (w.drainSeconds ?? 5)) * 1000)
+  let offered = 0
+  let failure: unknown
+  const onError = (err: unknown) => {
+    failure ??= err
+  }
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.min(w.count, Math.floor(((performance.now() - started) * rate) / 1000))
+      for (; offered < due; offered++) {
+        const pending = queue.add(makeData(started + (offered * 1000) / rate))
+        if (pending) pending.catch(onError)
+      }
+      if (offered === w.count || failure) {
+        clearInterval(timer)
+        resolve()
+      }
+    }, 1)
+  })
+  if (failure) throw failure
+  await counter.finished
+  const ended = Math.max(counter.finishedAt, started + offerSeconds * 1000)
+  return {
+    ...timed(counter.done, w.count, started, ended),
+    offered,
+    addToStart: summarize(addToStart),
+    addToComplete: summarize(addToComplete),
+  }
+}
