@@ -1,0 +1,63 @@
+/**
+ * WAL record types of engine events. The record type byte of the WAL is the
+ * event type, so the payload carries only the event's fields (starting with
+ * its time, then the job or queue it concerns). Numbers are stable: they are
+ * on disk.
+ */
+export const EV_INTERN = 1
+export const EV_QUEUE_CONFIG = 2
+export const EV_ADD = 3
+export const EV_ADD_BULK = 4
+export const EV_START = 5
+export const EV_COMPLETE = 6
+/** Start and completion of one run in one record (both happened before the flush). */
+export const EV_RUN_COMPLETE = 7
+export const EV_FAIL = 8
+/** Completion of a job plus the add of its next stage: atomic. */
+export const EV_COMPLETE_NEXT = 9
+export const EV_MOVE = 10
+export const EV_RETRY = 11
+export const EV_REMOVE = 12
+export const EV_RETRY_DEAD = 13
+export const EV_REMOVE_DEAD = 14
+export const EV_PROGRESS = 15
+export const EV_REPLACE = 16
+export const EV_PAUSE = 17
+export const EV_RESUME = 18
+export const EV_SCHEDULE = 19
+export const EV_UNSCHEDULE = 20
+export const EV_CRON_FIRE = 21
+
+export const EVENT_NAMES: Record<number, string> = {
+  [EV_INTERN]: 'intern',
+  [EV_QUEUE_CONFIG]: 'queue-config',
+  [EV_ADD]: 'add',
+  [EV_ADD_BULK]: 'add-bulk',
+  [EV_START]: 'start',
+  [EV_COMPLETE]: 'complete',
+  [EV_RUN_COMPLETE]: 'run-complete',
+  [EV_FAIL]: 'fail',
+  [EV_COMPLETE_NEXT]: 'complete-next',
+  [EV_MOVE]: 'move',
+  [EV_RETRY]: 'retry',
+  [EV_REMOVE]: 'remove',
+  [EV_RETRY_DEAD]: 'retry-dead',
+  [EV_REMOVE_DEAD]: 'remove-dead',
+  [EV_PROGRESS]: 'progress',
+  [EV_REPLACE]: 'replace',
+  [EV_PAUSE]: 'pause',
+  [EV_RESUME]: 'resume',
+  [EV_SCHEDULE]: 'schedule',
+  [EV_UNSCHEDULE]: 'unschedule',
+  [EV_CRON_FIRE]: 'cron-fire',
+}
+
+/** Flags of an add body: which optional fields follow. */
+export const AF_PRIORITY = 1
+export const AF_RUN_AT = 2
+export const AF_GROUP = 4
+export const AF_KEY = 8
+export const AF_TAGS = 16
+export const AF_ATTEMPTS = 32
+export const AF_BACKOFF = 64
+export const AF_TIMEOUT = 128

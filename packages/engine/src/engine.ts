@@ -1,0 +1,203 @@
+/**
+ * `Engine`: the entry point. Owns the pipelines (one WAL directory each),
+ * routes job ids to pipelines, aggregates stats, snapshots and compaction.
+ */
+import { readdir } from 'node:fs/promises'
+import pino from 'pino'
+import { EngineClosedError } from './errors.js'
+import { PipelineHandle } from './pipeline-handle.js'
+import type { Queue } from './queue.js'
+import { Emitter } from './runtime/emitter.js'
+import type { EngineEvents } from './runtime/engine-events.js'
+import { Job } from './runtime/job-handle.js'
+import { openPipeline, type RecoveryStats } from './runtime/open-pipeline.js'
+import type { Pipeline } from './runtime/pipeline.js'
+import { queueStats } from './runtime/stats.js'
+import { parseJobId } from './state/job-info.js'
+import { REMOVED } from './state/job.js'
+import type { DurabilityMode, EngineOptions, EngineStats, Logger, QueueOptions } from './types.js'
+
+const DEFAULT_PIPELINE = 'default'
+const PIPELINE_NAME = /^[A-Za-z0-9_.-]{1,100}$/
+
+export class Engine {
+  private readonly handles = new Map<string, PipelineHandle>()
+  private readonly emitter = new Emitter<EngineEvents>()
+  private closing: Promise<void> | null = null
+  /** What recovery did for each pipeline opened so far. */
+  readonly recovery = new Map<string, RecoveryStats>()
+  readonly durability: DurabilityMode
+  readonly logger: Logger
+
+  private constructor(private readonly opts: EngineOptions) {
+    this.durability = opts.durability ?? 'sync'
+    this.logger = opts.logger ?? pino({ level: 'warn' })
+  }
+
+  /**
+   * Open an engine: every pipeline found under `dir` is recovered (newest
+   * snapshot + WAL tail; jobs that were running go back as "worker lost").
+   * Rejects with the WAL's lock error if another engine holds the directory.
+   */
+  static async open(opts: EngineOptions = {}): Promise<Engine> {
+    const e = new Engine(opts)
+    const names = new Set<string>([DEFAULT_PIPELINE])
+    if (e.durability !== 'memory') {
+      if (opts.dir === undefined) throw new TypeError('Engine.open: `dir` is required unless durability is "memory"')
+      try {
+        for (const d of await readdir(opts.dir, { withFileTypes: true })) if (d.isDirectory() && PIPELINE_NAME.test(d.name)) names.add(d.name)
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      }
+    }
+    const handles = [...names].map((n) => e.handle(n))
+    const results = await Promise.allSettled(handles.map((h) => h.ready))
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined
+    if (failed !== undefined) {
+      await Promise.allSettled(handles.map((h) => h.ready.then((p) => p.close({ snapshot: false }))))
+      throw failed.reason
+    }
+    return e
+  }
+
+  private handle(name: string): PipelineHandle {
+    let h = this.handles.get(name)
+    if (h !== undefined) return h
+    if (!PIPELINE_NAME.test(name)) throw new TypeError(`invalid pipeline name "${name}" (letters, digits, _ . - only)`)
+    if (this.closing !== null) throw new EngineClosedError()
+    const o = this.opts
+    const se = o.snapshotEvery
+    const opening = openPipeline({
+      root: o.dir,
+      durability: this.durability,
+      walOptions: o.wal ?? {},
+      snapshotPolicy: se === false ? null : { events: se?.events ?? 1_000_000, bytes: se?.bytes ?? 256 * 2 ** 20, compact: o.compactAfterSnapshot ?? true },
+      settings: {
+        name,
+        maxDataBytes: o.maxDataBytes ?? 2 ** 20,
+        closeTimeoutMs: o.closeTimeoutMs ?? 10_000,
+        syncEnqueues: this.durability === 'sync-enqueue',
+        logger: this.logger,
+      },
+      events: this.emitter,
+    }).then(({ pipeline, recovery }) => {
+      this.recovery.set(name, recovery)
+      return pipeline
+    })
+    h = new PipelineHandle(name, opening, this.emitter)
+    this.handles.set(name, h)
+    return h
+  }
+
+  /** A pipeline: its own WAL directory and queues, flushed independently. */
+  pipeline(name: string): PipelineHandle {
+    return this.handle(name)
+  }
+
+  /** Resolves when pipeline `name` is open (new pipelines open in the background). */
+  async ready(name = DEFAULT_PIPELINE): Promise<void> {
+    await this.handle(name).ready
+  }
+
+  /** A queue of the default pipeline. */
+  queue<T = any>(name: string, options?: QueueOptions): Queue<T> {
+    return this.handle(DEFAULT_PIPELINE).queue<T>(name, options)
+  }
+
+  /** Names of the pipelines opened by this engine. */
+  pipelines(): string[] {
+    return [...this.handles.keys()]
+  }
+
+  private open(name: string): Pipeline | null {
+    return this.handles.get(name)?.pipeline ?? null
+  }
+
+  /** Look a job up by id (`<n>` in the default pipeline, `<pipeline>:<n>` elsewhere). */
+  getJob<T = unknown>(id: string): Job<T> | undefined {
+    const parsed = parseJobId(id)
+    if (parsed === undefined) return undefined
+    const p = this.open(parsed.pipeline)
+    const r = p?.state.jobs.get(parsed.id)
+    if (p == null || r === undefined || r.state === REMOVED) return undefined
+    return new Job<T>(p, r.id, r.queue.name, true)
+  }
+
+  /** Jobs carrying `tag`, over all pipelines (waiting, delayed, active, dead, and kept completions). */
+  jobsByTag(tag: string): Job[] {
+    const out: Job[] = []
+    for (const h of this.handles.values()) {
+      const p = h.pipeline
+      const set = p?.state.tags.get(tag)
+      if (p == null || set === undefined) continue
+      for (const r of set) out.push(new Job(p, r.id, r.queue.name, true))
+    }
+    return out.sort((a, b) => (a.pipeline === b.pipeline ? a.numericId - b.numericId : a.pipeline < b.pipeline ? -1 : 1))
+  }
+
+  /** Counts, totals, wait/run time percentiles and throughput of every queue. */
+  stats(): EngineStats {
+    const pipelines: EngineStats['pipelines'] = []
+    for (const h of this.handles.values()) {
+      const p = h.pipeline
+      if (p === null) continue
+      pipelines.push({
+        name: p.name,
+        lastLsn: p.log.lastLsn,
+        pendingEvents: p.committer.pending,
+        queues: [...p.state.queues.values()].map((q) => queueStats(p, q)),
+      })
+    }
+    return { pipelines }
+  }
+
+  /** Typed events for every queue of every pipeline. */
+  on<K extends keyof EngineEvents>(name: K, fn: EngineEvents[K]): this {
+    this.emitter.on(name, fn)
+    return this
+  }
+
+  off<K extends keyof EngineEvents>(name: K, fn: EngineEvents[K]): this {
+    this.emitter.off(name, fn)
+    return this
+  }
+
+  /** Snapshot every pipeline now ("snapshot before deploy"). Resolves with each snapshot's LSN. */
+  async snapshot(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {}
+    for (const h of this.handles.values()) {
+      const p = await h.ready
+      await p.committer.idle()
+      out[p.name] = await p.snapshotter.take()
+    }
+    return out
+  }
+
+  /** Drop WAL segments (and old snapshots) covered by each pipeline's newest snapshot. */
+  async compact(): Promise<Record<string, { removedSegments: string[]; removedSnapshots: string[] }>> {
+    const out: Record<string, { removedSegments: string[]; removedSnapshots: string[] }> = {}
+    for (const h of this.handles.values()) {
+      const p = await h.ready
+      out[p.name] = await p.log.compact()
+    }
+    return out
+  }
+
+  /**
+   * Stop handing out work, wait for running handlers (aborting them after
+   * `closeTimeoutMs`, their jobs go back), snapshot, release the locks.
+   */
+  close(): Promise<void> {
+    if (this.closing === null) {
+      this.closing = (async () => {
+        const results = await Promise.allSettled([...this.handles.values()].map(async (h) => {
+          const p = await h.ready.catch(() => null)
+          if (p !== null) await p.close()
+        }))
+        const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined
+        if (failed !== undefined) throw failed.reason
+      })()
+    }
+    return this.closing
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * The engine's view of its log. The real implementation adapts @wq/wal
+ * (wal-log.ts); `memory` durability uses MemoryLog. Keeping the engine on
+ * this small interface keeps I/O at the edge and lets tests inject failures.
+ */
+export interface LoggedSnapshot {
+  lsn: number
+  data: Uint8Array
+}
+
+export interface EventLog {
+  /** LSN of the most recent push (0 when empty). */
+  readonly lastLsn: number
+  /** Append a record; returns its LSN at once. Durability is awaited with `durable()`. Throws if the log is unusable. */
+  push(payload: Uint8Array, type: number): number
+  /** Resolves when `lsn` is as durable as the mode promises; rejects if its write failed. */
+  durable(lsn: number): Promise<void>
+  /** Write and fsync everything pending, whatever the mode. */
+  sync(): Promise<void>
+  /** Call `onRecord` for every record with lsn >= fromLsn, in order. `payload` is a view: copy to keep. */
+  replay(fromLsn: number, onRecord: (lsn: number, type: number, payload: Uint8Array) => void): Promise<number>
+  latestSnapshot(): Promise<LoggedSnapshot | null>
+  writeSnapshot(lsn: number, chunks: Uint8Array[]): Promise<void>
+  compact(): Promise<{ removedSegments: string[]; removedSnapshots: string[] }>
+  close(): Promise<void>
+}

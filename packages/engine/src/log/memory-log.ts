@@ -1,0 +1,55 @@
+/**
+ * `memory` durability: no disk at all. Every record is "durable" at once.
+ * With `keep: true` it also remembers records and snapshots so tests can
+ * replay them (the fold must rebuild the same state it reached live).
+ */
+import type { EventLog, LoggedSnapshot } from './event-log.js'
+
+const DONE = Promise.resolve()
+
+export class MemoryLog implements EventLog {
+  lastLsn = 0
+  readonly records: { lsn: number; type: number; payload: Uint8Array }[] = []
+  private snapshot: LoggedSnapshot | null = null
+
+  constructor(private readonly keep = false) {}
+
+  push(payload: Uint8Array, type: number): number {
+    const lsn = ++this.lastLsn
+    if (this.keep) this.records.push({ lsn, type, payload: payload.slice() })
+    return lsn
+  }
+
+  durable(_lsn: number): Promise<void> {
+    return DONE
+  }
+
+  sync(): Promise<void> {
+    return DONE
+  }
+
+  async replay(fromLsn: number, onRecord: (lsn: number, type: number, payload: Uint8Array) => void): Promise<number> {
+    let n = 0
+    for (const r of this.records) {
+      if (r.lsn < fromLsn) continue
+      onRecord(r.lsn, r.type, r.payload)
+      n++
+    }
+    return n
+  }
+
+  async latestSnapshot(): Promise<LoggedSnapshot | null> {
+    return this.snapshot
+  }
+
+  async writeSnapshot(lsn: number, chunks: Uint8Array[]): Promise<void> {
+    if (!this.keep) return
+    this.snapshot = { lsn, data: Buffer.concat(chunks) }
+  }
+
+  async compact(): Promise<{ removedSegments: string[]; removedSnapshots: string[] }> {
+    return { removedSegments: [], removedSnapshots: [] }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,49 @@
+/**
+ * `engine.pipeline(name)`: an independent unit with its own WAL directory
+ * and queues. The handle exists at once; a pipeline that was not open yet
+ * opens in the background (`ready`), and queue calls wait for it.
+ */
+import { EngineError } from './errors.js'
+import { Queue, storedConfig } from './queue.js'
+import type { EngineEvents } from './runtime/engine-events.js'
+import type { Emitter } from './runtime/emitter.js'
+import type { Pipeline } from './runtime/pipeline.js'
+import type { QueueOptions } from './types.js'
+
+export class PipelineHandle {
+  pipeline: Pipeline | null = null
+  readonly ready: Promise<Pipeline>
+  private readonly queues = new Map<string, Queue>()
+
+  constructor(readonly name: string, opening: Promise<Pipeline>, private readonly events: Emitter<EngineEvents>) {
+    this.ready = opening.then((p) => {
+      this.pipeline = p
+      return p
+    })
+    this.ready.catch(() => {})
+  }
+
+  /** @internal the open pipeline; throws while it is still opening. */
+  get open(): Pipeline {
+    if (this.pipeline === null) throw new EngineError('PIPELINE_OPENING', `pipeline "${this.name}" is still opening (await engine.ready("${this.name}"))`)
+    return this.pipeline
+  }
+
+  /** The queue `name` of this pipeline; options (when given) are applied and the logged part persisted. */
+  queue<T = any>(name: string, options?: QueueOptions): Queue<T> {
+    let q = this.queues.get(name)
+    if (q === undefined) {
+      q = new Queue<T>(this, name, this.events)
+      this.queues.set(name, q)
+    }
+    if (options !== undefined) {
+      const configure = (p: Pipeline) => {
+        const current = p.state.queuesByName.get(name)?.config()
+        p.configureQueue(name, options, storedConfig(options, current))
+      }
+      if (this.pipeline !== null) configure(this.pipeline)
+      else this.ready.then(configure, () => {})
+    }
+    return q as Queue<T>
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Adding jobs: validation and encoding (data encoded once, here), unique
+ * keys, back-pressure, single and bulk adds. Nothing is applied until the
+ * record is durable; the returned promise resolves then.
+ */
+import { encodeValue } from '../codec/data.js'
+import { EV_ADD, EV_ADD_BULK, EV_REPLACE } from '../codec/event-types.js'
+import type { AddStrings } from '../codec/add-body.js'
+import { QueueFullError } from '../errors.js'
+import { DELAYED, WAITING } from '../state/job.js'
+import { emptyAddParams, type AddParams } from '../state/pipeline-state.js'
+import { APPLY, type CommitWaiter } from './committer.js'
+import { toStoredBackoff } from './backoff.js'
+import { Job } from './job-handle.js'
+import type { Pipeline } from './pipeline.js'
+import type { QueueRuntime } from './queue-runtime.js'
+import type { AddOptions, BulkItem } from '../types.js'
+
+export interface PreparedAdd {
+  rt: QueueRuntime
+  queueId: number
+  jobId: number
+  params: AddParams
+  ids: AddStrings | null
+  data: Uint8Array
+}
+
+/** Jobs added but not yet durable, by unique key (`<queueId>\0<key>`), so a duplicate waits for the original. */
+const pendingKeys = new WeakMap<Pipeline, Map<string, Job>>()
+
+function keysOf(p: Pipeline): Map<string, Job> {
+  let m = pendingKeys.get(p)
+  if (m === undefined) pendingKeys.set(p, (m = new Map()))
+  return m
+}
+
+function runAtOf(o: AddOptions, now: number): number {
+  if (o.runAt !== undefined) return typeof o.runAt === 'number' ? o.runAt : o.runAt.getTime()
+  if (o.delay !== undefined && o.delay > 0) return now + o.delay
+  return 0
+}
+
+/** Validate and encode one add. Throws (writing nothing) on bad data. The data view is valid until the next encode. */
+export function prepareAdd(p: Pipeline, queue: string, data: unknown, o: AddOptions, now = p.now()): PreparedAdd {
+  const bytes = encodeValue(data, p.settings.maxDataBytes)
+  const q = p.queueState(queue)
+  const params = emptyAddParams()
+  params.priority = o.priority ?? 0
+  params.runAt = runAtOf(o, now)
+  params.key = o.key
+  params.maxAttempts = o.attempts ?? 0
+  params.backoff = toStoredBackoff(o.backoff)
+  params.timeout = o.timeout ?? 0
+  let ids: AddStrings | null = null
+  if (o.group !== undefined || (o.tags !== undefined && o.tags.length > 0)) {
+    params.group = o.group
+    params.tags = o.tags
+    ids = { group: o.group === undefined ? 0 : p.intern(o.group), tags: o.tags?.map((t) => p.intern(t)) }
+  }
+  return { rt: p.queueRuntime(q), queueId: q.id, jobId: ++p.state.maxJobId, params, ids, data: bytes }
+}
+
+class AddWaiter implements CommitWaiter {
+  constructor(private readonly rt: QueueRuntime, private readonly job: Job, private readonly pendingKey: string | null, private readonly p: Pipeline) {}
+  committed(): void {
+    this.rt.inflightAdds--
+    if (this.pendingKey !== null) keysOf(this.p).delete(this.pendingKey)
+    this.job.settleAdd(null)
+  }
+  failed(err: Error): void {
+    this.rt.inflightAdds--
+    if (this.pendingKey !== null) keysOf(this.p).delete(this.pendingKey)
+    this.job.settleAdd(err)
+  }
+}
+
+async function waitForSpace(rt: QueueRuntime): Promise<void> {
+  while (rt.full) {
+    if (rt.onFull === 'reject') throw new QueueFullError(rt.state.name, rt.maxPending)
+    await new Promise<void>((resolve) => rt.spaceWaiters.push(resolve))
+  }
+}
+
+/** Handle a unique-key duplicate; returns undefined when `key` is free. */
+function duplicate(p: Pipeline, queue: string, data: unknown, o: AddOptions): Promise<Job> | undefined {
+  const q = p.state.queuesByName.get(queue)
+  const pk = q === undefined ? undefined : keysOf(p).get(`${q.id}\0${o.key}`)
+  const existing = q?.keys.get(o.key!)
+  const live = existing !== undefined && (existing.state === WAITING || existing.state === DELAYED) ? existing : undefined
+  if (pk === undefined && live === undefined) return undefined
+  const handle = pk ?? new Job(p, live!.id, queue)
+  if (o.onDuplicate !== 'replace') return pk ? pk.added : Promise.resolve(handle)
+  // Replace: logged after the original add, applied once durable. The job is locked so it is not
+  // started between now and then (the run would use data the log says was replaced).
+  const bytes = encodeValue(data, p.settings.maxDataBytes)
+  const id = pk ? pk.numericId : live!.id
+  p.lock(id)
+  return new Promise<Job>((resolve, reject) => {
+    p.committer.submit(EV_REPLACE, p.ew.jobBytes(p.now(), id, bytes), APPLY, {
+      committed: () => { p.unlock(id); (pk ? pk.added : Promise.resolve(handle)).then(resolve, reject) },
+      failed: (err) => { p.unlock(id); reject(err) },
+    }, true)
+  })
+}
+
+export async function addOne(p: Pipeline, queue: string, data: unknown, o: AddOptions): Promise<Job> {
+  p.checkOpen()
+  if (o.key !== undefined) {
+    const dup = duplicate(p, queue, data, o)
+    if (dup !== undefined) return dup
+  }
+  const rt = p.queueRuntime(p.queueState(queue))
+  if (rt.maxPending !== Infinity && rt.full) {
+    encodeValue(data, p.settings.maxDataBytes) // refuse bad data before waiting
+    await waitForSpace(rt)
+    p.checkOpen()
+    if (o.key !== undefined) {
+      const dup = duplicate(p, queue, data, o)
+      if (dup !== undefined) return dup
+    }
+  }
+  const a = prepareAdd(p, queue, data, o)
+  const job = new Job(p, a.jobId, queue)
+  const pendingKey = o.key !== undefined ? `${a.queueId}\0${o.key}` : null
+  const payload = p.ew.add(p.now(), a.queueId, a.jobId, a.params, a.ids, a.data)
+  rt.inflightAdds++
+  try {
+    p.committer.submit(EV_ADD, payload, APPLY, new AddWaiter(rt, job, pendingKey, p), true)
+  } catch (err) {
+    rt.inflightAdds--
+    throw err
+  }
+  if (pendingKey !== null) keysOf(p).set(pendingKey, job)
+  return job.added
+}
+
+const BULK_RECORD_JOBS = 4096
+const BULK_RECORD_BYTES = 1 << 20
+
+/**
+ * Add many jobs: encoded into few records (one per ~4096 jobs / 1 MiB), all
+ * awaited together. Items with a unique key go through `addOne`.
+ */
+export async function addBulk(p: Pipeline, queue: string, items: BulkItem[]): Promise<Job[]> {
+  p.checkOpen()
+  const out: (Job | Promise<Job>)[] = new Array(items.length)
+  const now = p.now()
+  const q = p.queueState(queue)
+  const rt = p.queueRuntime(q)
+  if (rt.maxPending !== Infinity) {
+    for (let i = 0; i < items.length; i++) out[i] = addOne(p, queue, items[i].data, items[i].options ?? {})
+    return Promise.all(out)
+  }
+  // Encode everything first: a bad item refuses the whole batch before anything is written.
+  const ew = p.ew
+  const prepared: PreparedAdd[] = []
+  const slots: number[] = []
+  for (let i = 0; i < items.length; i++) {
+    const o = items[i].options
+    if (o?.key !== undefined) continue
+    const a = prepareAdd(p, queue, items[i].data, o ?? {}, now)
+    prepared.push(a)
+    slots.push(i)
+  }
+  const records: Promise<void>[] = []
+  for (let start = 0; start < prepared.length;) {
+    let end = start
+    let bytes = 0
+    while (end < prepared.length && end - start < BULK_RECORD_JOBS && bytes < BULK_RECORD_BYTES) bytes += prepared[end++].data.length + 16
+    ew.bulkBegin(now, q.id, end - start)
+    for (let i = start; i < end; i++) {
+      const a = prepared[i]
+      ew.bulkItem(a.jobId, a.params, a.ids, a.data)
+    }
+    const payload = ew.end()
+    const count = end - start
+    rt.inflightAdds += count
+    records.push(new Promise<void>((resolve, reject) => {
+      p.committer.submit(EV_ADD_BULK, payload, APPLY, {
+        committed: () => { rt.inflightAdds -= count; resolve() },
+        failed: (err) => { rt.inflightAdds -= count; reject(err) },
+      }, true)
+    }))
+    start = end
+  }
+  for (let i = 0; i < prepared.length; i++) out[slots[i]] = new Job(p, prepared[i].jobId, queue, true)
+  for (let i = 0; i < items.length; i++) {
+    if (out[i] === undefined) out[i] = addOne(p, queue, items[i].data, items[i].options!)
+  }
+  await Promise.all(records)
+  return Promise.all(out)
+}

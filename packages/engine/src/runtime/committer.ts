@@ -1,0 +1,157 @@
+/**
+ * Group commit between the engine and its log.
+ *
+ * Events are pushed to the log at once (their LSN fixes their order) and
+ * queued here; one `durable()` (or `sync()`) promise covers every event pushed
+ * in the same tick. When it resolves, the queued events are applied to the
+ * state in LSN order and their waiters are told. When it rejects, none of the
+ * queued events is applied, their waiters get the error, and eagerly applied
+ * starts are undone: memory never holds an event the log does not.
+ */
+import { apply, type ApplyObserver } from '../state/apply.js'
+import type { JobRecord } from '../state/job.js'
+import type { PipelineState } from '../state/pipeline-state.js'
+import { revertStart } from '../state/transitions.js'
+import type { EventLog } from '../log/event-log.js'
+
+/** Told when its event is durable (after it has been applied) or failed (never applied). */
+export interface CommitWaiter {
+  committed(): void
+  failed(err: Error): void
+}
+
+/** Apply the event when durable. */
+export const APPLY = 0
+/** The event's effect (a start) was applied when pushed; undo it if the write fails. */
+export const EAGER_START = 1
+/** Nothing to apply (interned strings are recorded at push). */
+export const NOTE = 2
+
+export class Committer {
+  private readonly lsns: number[] = []
+  private readonly types: number[] = []
+  private readonly payloads: (Uint8Array | null)[] = []
+  private readonly kinds: number[] = []
+  private readonly refs: (CommitWaiter | JobRecord | null)[] = []
+  private head = 0
+  private scheduled = false
+  private batchNeedsSync = false
+  private inflight = 0
+  private idleWaiters: (() => void)[] = []
+  /** Set once a write failed: the log is unusable and every later submit fails. */
+  broken: Error | null = null
+  pushedEvents = 0
+  pushedBytes = 0
+
+  constructor(
+    private readonly log: EventLog,
+    private readonly state: PipelineState,
+    private readonly observer: ApplyObserver,
+    private readonly onBroken: (err: Error) => void,
+    /** `sync-enqueue`: batches holding an enqueue are fsynced; others only written. */
+    private readonly syncEnqueues: boolean,
+    /** Called once per commit batch (snapshot thresholds). */
+    private readonly afterBatch: () => void = () => {},
+  ) {}
+
+  /** Pending (not yet durable) events. */
+  get pending(): number {
+    return this.lsns.length - this.head
+  }
+
+  /**
+   * Push an event and queue it. Throws (with nothing queued) if the log is
+   * broken or refuses the record.
+   */
+  submit(type: number, payload: Uint8Array, kind: number, ref: CommitWaiter | JobRecord | null, enqueue = false): number {
+    if (this.broken !== null) throw this.broken
+    const lsn = this.log.push(payload, type)
+    this.pushedEvents++
+    this.pushedBytes += payload.length
+    this.lsns.push(lsn)
+    this.types.push(type)
+    this.payloads.push(kind === APPLY ? payload : null)
+    this.kinds.push(kind)
+    this.refs.push(ref)
+    if (enqueue) this.batchNeedsSync = true
+    if (!this.scheduled) {
+      this.scheduled = true
+      queueMicrotask(this.flush)
+    }
+    return lsn
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false
+    if (this.broken !== null) return
+    const lsn = this.log.lastLsn
+    const p = this.syncEnqueues && this.batchNeedsSync ? this.log.sync() : this.log.durable(lsn)
+    this.batchNeedsSync = false
+    this.inflight++
+    p.then(
+      () => { this.inflight--; this.settle(lsn); this.afterBatch() },
+      (err: unknown) => { this.inflight--; this.fail(err instanceof Error ? err : new Error(String(err))) },
+    )
+  }
+
+  private settle(lsn: number): void {
+    const { lsns, types, payloads, kinds, refs, state, observer } = this
+    let i = this.head
+    const n = lsns.length
+    for (; i < n && lsns[i] <= lsn; i++) {
+      const kind = kinds[i]
+      const ref = refs[i]
+      if (kind === APPLY) {
+        apply(state, types[i], payloads[i]!, lsns[i], observer)
+        payloads[i] = null
+      } else if (lsns[i] > state.lsn) state.lsn = lsns[i]
+      refs[i] = null
+      if (ref !== null && kind !== EAGER_START) (ref as CommitWaiter).committed()
+      if (this.broken !== null) { i++; break }
+    }
+    this.head = i
+    this.compactQueue()
+    if (this.head === this.lsns.length && this.inflight === 0) this.notifyIdle()
+  }
+
+  private fail(err: Error): void {
+    if (this.broken === null) {
+      this.broken = err
+      this.onBroken(err)
+    }
+    const { lsns, kinds, refs } = this
+    for (let i = this.head; i < lsns.length; i++) {
+      const ref = refs[i]
+      if (ref === null) continue
+      if (kinds[i] === EAGER_START) revertStart(ref as JobRecord)
+      else (ref as CommitWaiter).failed(err)
+    }
+    this.lsns.length = this.types.length = this.payloads.length = this.kinds.length = this.refs.length = 0
+    this.head = 0
+    this.notifyIdle()
+  }
+
+  private compactQueue(): void {
+    if (this.head === this.lsns.length) {
+      this.lsns.length = this.types.length = this.payloads.length = this.kinds.length = this.refs.length = 0
+      this.head = 0
+    } else if (this.head > 4096 && this.head * 2 > this.lsns.length) {
+      const h = this.head
+      this.lsns.splice(0, h); this.types.splice(0, h); this.payloads.splice(0, h); this.kinds.splice(0, h); this.refs.splice(0, h)
+      this.head = 0
+    }
+  }
+
+  /** Resolves once everything submitted so far is durable and applied (or failed). */
+  idle(): Promise<void> {
+    if (this.head === this.lsns.length && this.inflight === 0 && !this.scheduled) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private notifyIdle(): void {
+    if (this.scheduled || this.head !== this.lsns.length) return
+    const w = this.idleWaiters
+    this.idleWaiters = []
+    for (const f of w) f()
+  }
+}

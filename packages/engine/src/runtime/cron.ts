@@ -1,0 +1,117 @@
+/**
+ * Recurring jobs. A schedule (name, cron pattern, queue, job template) is
+ * logged with its next run time. When that time comes, ONE record adds the
+ * run's job and advances the next run time, so a restart can never run the
+ * same occurrence twice; occurrences missed while the process was down are
+ * run once, not once each.
+ */
+import { Cron } from 'croner'
+import { encodeValue } from '../codec/data.js'
+import { EV_CRON_FIRE, EV_SCHEDULE, EV_UNSCHEDULE } from '../codec/event-types.js'
+import { APPLY, type CommitWaiter } from './committer.js'
+import { prepareAdd } from './adds.js'
+import type { Pipeline } from './pipeline.js'
+import type { AddOptions } from '../types.js'
+
+export interface ScheduleOptions extends Omit<AddOptions, 'delay' | 'runAt' | 'key' | 'onDuplicate'> {
+  /** IANA time zone for the pattern. Default: the process's. */
+  timezone?: string
+}
+
+export interface ScheduleInfo {
+  name: string
+  queue: string
+  pattern: string
+  timezone?: string
+  nextRunAt: Date
+}
+
+export class CronSchedules {
+  private readonly parsers = new Map<string, Cron>()
+  /** Schedules whose fire record is pushed but not yet applied (do not fire twice). */
+  private readonly firing = new Set<string>()
+
+  constructor(private readonly p: Pipeline) {}
+
+  private parser(pattern: string, timezone: string | undefined): Cron {
+    const k = `${pattern}\0${timezone ?? ''}`
+    let c = this.parsers.get(k)
+    if (c === undefined) {
+      c = new Cron(pattern, { timezone, paused: true })
+      this.parsers.set(k, c)
+    }
+    return c
+  }
+
+  private nextAfter(pattern: string, timezone: string | undefined, after: number): number {
+    const d = this.parser(pattern, timezone).nextRun(new Date(after))
+    return d === null ? 0 : d.getTime()
+  }
+
+  /** Create or replace a schedule. */
+  set(name: string, queue: string, pattern: string, data: unknown, o: ScheduleOptions): Promise<ScheduleInfo> {
+    const p = this.p
+    p.checkOpen()
+    const now = p.now()
+    const nextRunAt = this.nextAfter(pattern, o.timezone, now) // throws on a bad pattern
+    if (nextRunAt === 0) throw new TypeError(`cron pattern "${pattern}" never runs`)
+    encodeValue(data, p.settings.maxDataBytes)
+    const a = prepareAdd(p, queue, data, o)
+    const payload = p.ew.schedule(now, name, a.queueId, pattern, o.timezone ?? '', nextRunAt, a.params, a.ids, a.data)
+    return new Promise((resolve, reject) => {
+      p.committer.submit(EV_SCHEDULE, payload, APPLY, {
+        committed: () => {
+          p.timers.arm()
+          resolve({ name, queue, pattern, timezone: o.timezone, nextRunAt: new Date(nextRunAt) })
+        },
+        failed: reject,
+      }, true)
+    })
+  }
+
+  remove(name: string): Promise<boolean> {
+    const p = this.p
+    p.checkOpen()
+    if (!p.state.schedules.has(name)) return Promise.resolve(false)
+    return new Promise((resolve, reject) => {
+      p.committer.submit(EV_UNSCHEDULE, p.ew.unschedule(p.now(), name), APPLY, { committed: () => resolve(true), failed: reject }, true)
+    })
+  }
+
+  list(): ScheduleInfo[] {
+    return [...this.p.state.schedules.values()].map((s) => ({
+      name: s.name, queue: s.queue.name, pattern: s.pattern, timezone: s.timezone, nextRunAt: new Date(s.nextRunAt),
+    }))
+  }
+
+  /** Earliest next run over all schedules not already firing. */
+  nextAt(): number {
+    let t = Infinity
+    for (const s of this.p.state.schedules.values()) {
+      if (s.nextRunAt > 0 && s.nextRunAt < t && !this.firing.has(s.name)) t = s.nextRunAt
+    }
+    return t
+  }
+
+  fireDue(now: number): void {
+    const p = this.p
+    if (p.closing || p.committer.broken !== null) return
+    for (const s of p.state.schedules.values()) {
+      if (s.nextRunAt === 0 || s.nextRunAt > now || this.firing.has(s.name)) continue
+      // The next occurrence after now: missed occurrences collapse into this one run.
+      const next = this.nextAfter(s.pattern, s.timezone, Math.max(now, s.nextRunAt))
+      const jobId = ++p.state.maxJobId
+      const name = s.name
+      this.firing.add(name)
+      const done: CommitWaiter = {
+        committed: () => { this.firing.delete(name); p.timers.arm() },
+        failed: () => { this.firing.delete(name) },
+      }
+      try {
+        p.committer.submit(EV_CRON_FIRE, p.ew.cronFire(now, name, next, jobId), APPLY, done, true)
+      } catch {
+        this.firing.delete(name)
+      }
+    }
+  }
+}

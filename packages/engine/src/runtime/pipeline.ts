@@ -1,0 +1,279 @@
+/**
+ * A pipeline: one log, one state, its queues, and the runtime around them.
+ * This file wires the parts; each concern lives in its own module
+ * (adds, runs, workers, job-ops, timers, cron, snapshots, recovery).
+ */
+import { EventWriter } from '../codec/event-writer.js'
+import { EV_INTERN, EV_QUEUE_CONFIG } from '../codec/event-types.js'
+import { decodeValue } from '../codec/data.js'
+import { JobDeadError, JobRemovedError, EngineClosedError } from '../errors.js'
+import type { ApplyObserver } from '../state/apply.js'
+import { DELAYED, WAITING, type JobRecord } from '../state/job.js'
+import { publicJobId } from '../state/job-info.js'
+import type { PipelineState } from '../state/pipeline-state.js'
+import type { QueueState, StoredQueueConfig } from '../state/queue-state.js'
+import { TO_DEAD, promoteDue } from '../state/transitions.js'
+import type { EventLog } from '../log/event-log.js'
+import type { Logger, QueueOptions } from '../types.js'
+import { Committer, NOTE } from './committer.js'
+import { QueueRuntime } from './queue-runtime.js'
+import type { EngineEvents } from './engine-events.js'
+import type { Emitter } from './emitter.js'
+import type { RunManager } from './runs.js'
+import type { WorkerPool } from './workers.js'
+import type { Timers } from './timers.js'
+import type { Snapshotter } from './snapshotter.js'
+import type { CronSchedules } from './cron.js'
+
+interface Finisher {
+  resolve(v: unknown): void
+  reject(e: Error): void
+}
+
+export interface PipelineSettings {
+  name: string
+  maxDataBytes: number
+  closeTimeoutMs: number
+  syncEnqueues: boolean
+  logger: Logger
+}
+
+export class Pipeline implements ApplyObserver {
+  readonly name: string
+  readonly ew = new EventWriter()
+  readonly committer: Committer
+  readonly queueRuntimes = new Map<QueueState, QueueRuntime>()
+  /** Jobs with a logged-but-not-applied operation (remove, move, replace): not handed out until it settles. */
+  readonly locks = new Map<number, number>()
+  /** Jobs taken out of their lane while locked, put back when unlocked. */
+  private readonly parked = new Map<number, JobRecord>()
+  private readonly finishers = new Map<number, Finisher[]>()
+  closing = false
+  closed = false
+  // Set by the factory once the parts exist (they need the pipeline to be constructed first).
+  runs!: RunManager
+  workers!: WorkerPool
+  timers!: Timers
+  snapshotter!: Snapshotter
+  cron!: CronSchedules
+
+  constructor(
+    readonly state: PipelineState,
+    readonly log: EventLog,
+    readonly settings: PipelineSettings,
+    readonly events: Emitter<EngineEvents>,
+  ) {
+    this.name = settings.name
+    this.committer = new Committer(log, state, this, (err) => this.onBroken(err), settings.syncEnqueues, () => this.snapshotter.check())
+  }
+
+  get logger(): Logger {
+    return this.settings.logger
+  }
+
+  now(): number {
+    return Date.now()
+  }
+
+  checkOpen(): void {
+    if (this.closing) throw new EngineClosedError(`pipeline "${this.name}" is closing`)
+    if (this.committer.broken) throw this.committer.broken
+  }
+
+  // ---- interning -------------------------------------------------------
+
+  /** Id of an interned string; logs it the first time. */
+  intern(s: string): number {
+    const st = this.state
+    let id = st.stringIds.get(s)
+    if (id !== undefined) return id
+    id = st.strings.length
+    st.intern(id, s)
+    this.committer.submit(EV_INTERN, this.ew.intern(this.now(), id, s), NOTE, null)
+    return id
+  }
+
+  /** The queue named `name`, created (and logged) on first use. */
+  queueState(name: string): QueueState {
+    const q = this.state.queuesByName.get(name)
+    if (q !== undefined) return q
+    return this.state.queueById(this.intern(name))
+  }
+
+  queueRuntime(q: QueueState): QueueRuntime {
+    let rt = this.queueRuntimes.get(q)
+    if (rt === undefined) {
+      rt = new QueueRuntime(q)
+      this.queueRuntimes.set(q, rt)
+    }
+    return rt
+  }
+
+  /** Apply queue options; settings that change what events mean are logged. */
+  configureQueue(name: string, o: QueueOptions, stored: StoredQueueConfig): QueueRuntime {
+    const q = this.queueState(name)
+    const rt = this.queueRuntime(q)
+    rt.configure(o)
+    const cur = q.config()
+    const same = cur.serial === stored.serial && cur.groupConcurrency === stored.groupConcurrency &&
+      cur.keepCompleted === stored.keepCompleted && cur.keepCompletedAgeMs === stored.keepCompletedAgeMs &&
+      cur.attempts === stored.attempts && JSON.stringify(cur.backoff) === JSON.stringify(stored.backoff)
+    if (!same) {
+      // Applied at once as well, so jobs added right after use the new settings; the event makes it durable.
+      Object.assign(q, stored)
+      this.committer.submit(EV_QUEUE_CONFIG, this.ew.queueConfig(this.now(), q.id, stored), NOTE, null, true)
+    }
+    return rt
+  }
+
+  // ---- taking work -----------------------------------------------------
+
+  /** Next runnable job of `q` (not yet started), skipping locked ones. */
+  take(q: QueueState): JobRecord | undefined {
+    const st = this.state
+    const top = st.delayed.peek()
+    if (top !== undefined && top.runAt! <= this.now()) this.promote()
+    for (;;) {
+      const job = q.takeNext()
+      if (job === undefined) return undefined
+      if (this.locks.size > 0 && this.locks.has(job.id)) {
+        this.parked.set(job.id, job)
+        continue
+      }
+      return job
+    }
+  }
+
+  /** Move due delayed jobs to their lanes and wake their queues. */
+  promote(): void {
+    if (promoteDue(this.state, this.now()) > 0) this.workers.wakeAll()
+  }
+
+  lock(id: number): void {
+    this.locks.set(id, (this.locks.get(id) ?? 0) + 1)
+  }
+
+  unlock(id: number): void {
+    const n = (this.locks.get(id) ?? 1) - 1
+    if (n > 0) {
+      this.locks.set(id, n)
+      return
+    }
+    this.locks.delete(id)
+    const job = this.parked.get(id)
+    if (job === undefined) return
+    this.parked.delete(id)
+    if (job.state === WAITING && job.hi < 0) {
+      const lane = job.lane
+      if (lane.held !== job && this.state.jobs.get(id) === job) lane.ready.push(job)
+      job.queue.offer(lane)
+      this.wake(job.queue)
+    }
+  }
+
+  // ---- ApplyObserver -----------------------------------------------------
+
+  added(job: JobRecord): void {
+    if (job.state === DELAYED) this.timers.arm()
+    else this.wake(job.queue)
+    if (this.events.has('added')) this.events.emit('added', this.jobRef(job))
+  }
+
+  completed(job: JobRecord, result: Uint8Array | undefined): void {
+    const q = job.queue
+    this.runs.startLsns.delete(job.id)
+    this.queueRuntime(q).metrics.completed(this.now())
+    const f = this.finishers.get(job.id)
+    if (f !== undefined || this.events.has('completed')) {
+      const value = decodeValue(result)
+      if (f !== undefined) {
+        this.finishers.delete(job.id)
+        for (const w of f) w.resolve(value)
+      }
+      this.events.emit('completed', this.jobRef(job), value)
+    }
+    this.wake(q)
+    this.checkDrained(q)
+  }
+
+  failed(job: JobRecord, outcome: number, message: string, stack: string | undefined): void {
+    this.runs.startLsns.delete(job.id)
+    const err = new Error(message)
+    if (stack !== undefined) err.stack = stack
+    if (outcome === TO_DEAD) {
+      const id = publicJobId(this.name, job.id)
+      this.logger.warn({ pipeline: this.name, queue: job.queue.name, jobId: id, attempts: job.attempts, err: { message, stack } }, 'job is dead: out of attempts')
+      const f = this.finishers.get(job.id)
+      if (f !== undefined) {
+        this.finishers.delete(job.id)
+        const dead = new JobDeadError(id, `job ${id} failed ${job.attempts} time(s): ${message}`, { message, stack })
+        for (const w of f) w.reject(dead)
+      }
+      if (this.events.has('dead')) this.events.emit('dead', this.jobRef(job), err)
+    } else if (this.events.has('retrying') && message !== '') {
+      this.events.emit('retrying', this.jobRef(job), err)
+    }
+    if (job.state === DELAYED) this.timers.arm()
+    this.checkDrained(job.queue)
+  }
+
+  removed(job: JobRecord): void {
+    const f = this.finishers.get(job.id)
+    if (f === undefined) return
+    this.finishers.delete(job.id)
+    const err = new JobRemovedError(publicJobId(this.name, job.id))
+    for (const w of f) w.reject(err)
+  }
+
+  wake(q: QueueState): void {
+    this.workers.wake(q)
+  }
+
+  private checkDrained(q: QueueState): void {
+    const c = q.counts
+    if (c.waiting === 0 && c.active === 0 && this.events.has('drained')) this.events.emit('drained', q.name, this.name)
+  }
+
+  /** Register a `finished()` waiter for a job that has not finished yet. */
+  awaitFinish(id: number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const list = this.finishers.get(id)
+      if (list === undefined) this.finishers.set(id, [{ resolve, reject }])
+      else list.push({ resolve, reject })
+    })
+  }
+
+  /** Light reference passed to event listeners. */
+  jobRef(job: JobRecord): { id: string; queue: string; pipeline: string; attempts: number } {
+    return { id: publicJobId(this.name, job.id), queue: job.queue.name, pipeline: this.name, attempts: job.attempts }
+  }
+
+  private onBroken(err: Error): void {
+    this.logger.error({ pipeline: this.name, err: { message: err.message } }, 'log write failed: pipeline stops accepting work')
+    for (const [id, list] of this.finishers) {
+      this.finishers.delete(id)
+      for (const w of list) w.reject(err)
+    }
+    this.events.emit('error', err)
+  }
+
+  // ---- shutdown --------------------------------------------------------
+
+  async close(opts: { snapshot?: boolean } = {}): Promise<void> {
+    if (this.closed) return
+    this.closing = true
+    await this.workers.drain(this.settings.closeTimeoutMs)
+    this.runs.flushStarts()
+    this.timers.stop()
+    await this.committer.idle()
+    if (opts.snapshot !== false && this.committer.broken === null) {
+      try {
+        await this.snapshotter.take()
+      } catch (err) {
+        this.logger.warn({ pipeline: this.name, err: { message: (err as Error).message } }, 'snapshot on close failed')
+      }
+    }
+    this.closed = true
+    await this.log.close()
+  }
+}

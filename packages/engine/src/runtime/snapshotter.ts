@@ -1,0 +1,63 @@
+/**
+ * Snapshots: every N events or bytes logged, on close, and on demand. The
+ * state is serialised synchronously at its applied LSN (a consistent cut),
+ * then written by the log atomically; compaction may then drop segments.
+ */
+import { encodeSnapshot } from '../snapshot/write.js'
+import type { JobRecord } from '../state/job.js'
+import type { Pipeline } from './pipeline.js'
+
+export interface SnapshotPolicy {
+  events: number
+  bytes: number
+  compact: boolean
+}
+
+export class Snapshotter {
+  private eventsAt = 0
+  private bytesAt = 0
+  private running: Promise<number> | null = null
+  lastSnapshotLsn = 0
+
+  constructor(private readonly p: Pipeline, private readonly policy: SnapshotPolicy | null) {}
+
+  /** Called after each commit batch: start a snapshot when a threshold is crossed. */
+  check(): void {
+    const pol = this.policy
+    if (pol === null || this.running !== null || this.p.closing) return
+    const c = this.p.committer
+    if (c.pushedEvents - this.eventsAt < pol.events && c.pushedBytes - this.bytesAt < pol.bytes) return
+    this.take()
+      .then(() => (pol.compact ? this.p.log.compact() : undefined))
+      .catch((err: Error) => this.p.logger.warn({ pipeline: this.p.name, err: { message: err.message } }, 'automatic snapshot failed'))
+  }
+
+  /** Take a snapshot now; resolves with its LSN. Concurrent calls share one. */
+  take(): Promise<number> {
+    if (this.running !== null) return this.running
+    const p = this.p
+    const c = p.committer
+    this.eventsAt = c.pushedEvents
+    this.bytesAt = c.pushedBytes
+    const lsn = p.state.lsn
+    const starts = p.runs.startLsns
+    const startLogged = (job: JobRecord): boolean => {
+      const at = starts.get(job.id)
+      return at === undefined || (at > 0 && at <= lsn)
+    }
+    const chunks = encodeSnapshot(p.state, lsn, startLogged)
+    this.running = p.log.writeSnapshot(lsn, chunks).then(
+      () => {
+        this.running = null
+        this.lastSnapshotLsn = lsn
+        p.logger.info({ pipeline: p.name, lsn, bytes: chunks.reduce((n, b) => n + b.length, 0) }, 'snapshot written')
+        return lsn
+      },
+      (err: Error) => {
+        this.running = null
+        throw err
+      },
+    )
+    return this.running
+  }
+}

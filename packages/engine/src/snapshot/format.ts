@@ -1,0 +1,10 @@
+/** Snapshot file layout constants (the file is this engine's own binary format). */
+export const SNAPSHOT_MAGIC = 0x31535157 // 'WQS1' little-endian
+export const SNAPSHOT_VERSION = 1
+
+/** Per-job flags in a snapshot. */
+export const SF_RUN_AT = 1
+export const SF_GROUP = 2
+export const SF_EXTRA = 4
+export const SF_HELD = 8
+export const SF_STARTED = 16

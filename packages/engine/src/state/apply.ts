@@ -1,0 +1,220 @@
+/**
+ * apply(state, event): the meaning of every engine event, in one place. The
+ * engine calls it for each event once the event is durable, and recovery
+ * calls it for each record of the log, so live state and rebuilt state agree.
+ *
+ * `payload` bytes may be retained (job data and results are kept as views of
+ * it), so callers pass bytes they will not overwrite.
+ */
+import { ByteReader } from '../codec/bytes.js'
+import { readAddBody, readBackoff } from '../codec/add-body.js'
+import * as E from '../codec/event-types.js'
+import { ACTIVE, COMPLETED, DEAD, DELAYED, WAITING, type JobRecord } from './job.js'
+import { emptyAddParams, type AddParams, type PipelineState } from './pipeline-state.js'
+import type { QueueState } from './queue-state.js'
+import {
+  RELEASE, TO_DEAD, addJob, completeJob, failJob, moveJob, removeJob, replaceData, retryJob, startJob,
+} from './transitions.js'
+
+/** Hooks the live engine uses to react to applied events (resolve promises, emit events). Not used on replay. */
+export interface ApplyObserver {
+  added(job: JobRecord): void
+  completed(job: JobRecord, result: Uint8Array | undefined): void
+  failed(job: JobRecord, outcome: number, message: string, stack: string | undefined): void
+  removed(job: JobRecord): void
+  /** Something became runnable or a queue's settings changed. */
+  wake(q: QueueState): void
+}
+
+const reader = new ByteReader(new Uint8Array(0))
+const params: AddParams = emptyAddParams()
+
+/** Record types whose payload bytes stay referenced by the state after apply. */
+export function retainsPayload(type: number): boolean {
+  switch (type) {
+    case E.EV_ADD: case E.EV_ADD_BULK: case E.EV_COMPLETE: case E.EV_RUN_COMPLETE: case E.EV_COMPLETE_NEXT:
+    case E.EV_MOVE: case E.EV_PROGRESS: case E.EV_REPLACE: case E.EV_SCHEDULE:
+      return true
+    default:
+      return false
+  }
+}
+
+function knownJob(s: PipelineState, id: number): JobRecord | undefined {
+  return s.jobs.get(id)
+}
+
+export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: number, obs: ApplyObserver | null = null): void {
+  const r = reader
+  r.reset(payload)
+  const time = r.uint()
+  switch (type) {
+    case E.EV_INTERN: {
+      const id = r.uint()
+      s.intern(id, r.str())
+      break
+    }
+    case E.EV_QUEUE_CONFIG: {
+      const q = s.queueById(r.uint())
+      q.serial = r.u8() === 1
+      q.groupConcurrency = r.uint()
+      q.keepCompleted = r.uint()
+      q.keepCompletedAgeMs = r.uint()
+      q.attempts = r.uint()
+      q.backoff = r.u8() === 1 ? readBackoff(r) : undefined
+      obs?.wake(q)
+      break
+    }
+    case E.EV_ADD: {
+      const q = s.queueById(r.uint())
+      const id = readAddBody(r, params, s.strings)
+      const job = addJob(s, q, id, time, params, r.bytes())
+      obs?.added(job)
+      break
+    }
+    case E.EV_ADD_BULK: {
+      const q = s.queueById(r.uint())
+      for (let n = r.uint(); n > 0; n--) {
+        const id = readAddBody(r, params, s.strings)
+        const job = addJob(s, q, id, time, params, r.bytes())
+        obs?.added(job)
+      }
+      break
+    }
+    case E.EV_START: {
+      const job = knownJob(s, r.uint())
+      if (job !== undefined && job.state === WAITING) startJob(job, time)
+      break
+    }
+    case E.EV_COMPLETE:
+    case E.EV_RUN_COMPLETE: {
+      const job = knownJob(s, r.uint())
+      const startedAt = type === E.EV_RUN_COMPLETE ? r.uint() : 0
+      const result = r.bytes()
+      if (job === undefined) break
+      // Live, the start was applied when the job was reserved; on replay it happens here.
+      if (job.state === WAITING && type === E.EV_RUN_COMPLETE) startJob(job, startedAt)
+      if (job.state !== ACTIVE) break
+      completeJob(s, job, time, result)
+      obs?.completed(job, result)
+      break
+    }
+    case E.EV_FAIL: {
+      const job = knownJob(s, r.uint())
+      const outcome = r.u8()
+      const retryAt = r.uint()
+      const message = r.str()
+      const stack = r.str()
+      if (job === undefined || job.state !== ACTIVE) break
+      failJob(s, job, time, outcome, retryAt, message, stack === '' ? undefined : stack)
+      obs?.failed(job, outcome, message, stack === '' ? undefined : stack)
+      if (outcome !== TO_DEAD || job.queue.serial) obs?.wake(job.queue)
+      break
+    }
+    case E.EV_COMPLETE_NEXT: {
+      const job = knownJob(s, r.uint())
+      const startedAt = r.uint()
+      const result = r.bytes()
+      const q = s.queueById(r.uint())
+      const id = readAddBody(r, params, s.strings)
+      const data = r.bytes()
+      if (job !== undefined) {
+        if (job.state === WAITING && startedAt > 0) startJob(job, startedAt)
+        if (job.state === ACTIVE) {
+          completeJob(s, job, time, result)
+          obs?.completed(job, result)
+        }
+      }
+      const next = addJob(s, q, id, time, params, data)
+      obs?.added(next)
+      break
+    }
+    case E.EV_MOVE: {
+      const job = knownJob(s, r.uint())
+      const q = s.queueById(r.uint())
+      const hasData = r.u8() === 1
+      const data = hasData ? r.bytes() : undefined
+      if (job === undefined || !(job.state === WAITING || job.state === DELAYED || job.state === DEAD)) break
+      moveJob(s, job, q, time, data)
+      obs?.wake(q)
+      break
+    }
+    case E.EV_RETRY: {
+      const job = knownJob(s, r.uint())
+      if (job === undefined || job.state !== DEAD) break
+      retryJob(job, time)
+      obs?.wake(job.queue)
+      break
+    }
+    case E.EV_REMOVE: {
+      const job = knownJob(s, r.uint())
+      if (job === undefined || job.state === ACTIVE) break
+      removeJob(s, job, time)
+      obs?.removed(job)
+      obs?.wake(job.queue)
+      break
+    }
+    case E.EV_RETRY_DEAD:
+    case E.EV_REMOVE_DEAD: {
+      const q = s.queueById(r.uint())
+      for (const job of [...q.dead]) {
+        if (type === E.EV_RETRY_DEAD) retryJob(job, time)
+        else {
+          removeJob(s, job, time)
+          obs?.removed(job)
+        }
+      }
+      obs?.wake(q)
+      break
+    }
+    case E.EV_PROGRESS: {
+      const job = knownJob(s, r.uint())
+      const value = r.bytes()
+      if (job !== undefined && job.state === ACTIVE) job.ext().progress = value
+      break
+    }
+    case E.EV_REPLACE: {
+      const job = knownJob(s, r.uint())
+      const data = r.bytes()
+      if (job !== undefined && (job.state === WAITING || job.state === DELAYED)) replaceData(job, data)
+      break
+    }
+    case E.EV_PAUSE:
+    case E.EV_RESUME: {
+      const q = s.queueById(r.uint())
+      q.paused = type === E.EV_PAUSE
+      obs?.wake(q)
+      break
+    }
+    case E.EV_SCHEDULE: {
+      const name = r.str()
+      const q = s.queueById(r.uint())
+      const pattern = r.str()
+      const tz = r.str()
+      const nextRunAt = r.uint()
+      const template = emptyAddParams()
+      readAddBody(r, template, s.strings)
+      const data = r.bytes()
+      s.schedules.set(name, { name, queue: q, pattern, timezone: tz === '' ? undefined : tz, nextRunAt, template, data })
+      break
+    }
+    case E.EV_UNSCHEDULE:
+      s.schedules.delete(r.str())
+      break
+    case E.EV_CRON_FIRE: {
+      const sched = s.schedules.get(r.str())
+      const nextRunAt = r.uint()
+      const id = r.uint()
+      if (sched === undefined) break
+      sched.nextRunAt = nextRunAt
+      const job = addJob(s, sched.queue, id, time, sched.template, sched.data)
+      obs?.added(job)
+      break
+    }
+    default:
+      throw new Error(`unknown engine event type ${type} at lsn ${lsn}`)
+  }
+  if (lsn > s.lsn) s.lsn = lsn
+}
+
+export { RELEASE, COMPLETED, DEAD }
