@@ -59,7 +59,8 @@ function batchOf(size: number, makeData: ReturnType<typeof payloadMaker>) {
 async function wqPhase(system: SystemConfig, req: BacklogRequest): Promise<PhaseOutcome> {
   const { openEngine } = await import('./adapters/wq-engine.js')
   const started = performance.now()
-  const engine = await openEngine(req.dir, system.wq!)
+  // The fill must leave a log to replay: no automatic snapshot (and so no compaction) while filling.
+  const engine = await openEngine(req.dir, system.wq!, req.phase === 'fill' ? { snapshotEvery: false } : {})
   const queue = engine.queue('bench')
   if (req.phase === 'fill') {
     const makeData = payloadMaker(BACKLOG_PAYLOAD)

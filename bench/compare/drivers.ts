@@ -81,9 +81,10 @@ function latencyHooks(counter: CompletionCounter, capacity: number) {
   const addToStart = new LatencyRecorder(capacity)
   const addToComplete = new LatencyRecorder(capacity)
   const hooks: WorkerHooks = {
+    completionData: true,
     onStart: (data) => addToStart.record(performance.now() - data.t),
     onComplete: (data) => {
-      addToComplete.record(performance.now() - data.t)
+      addToComplete.record(performance.now() - data!.t)
       counter.complete()
     },
   }
@@ -101,6 +102,7 @@ async function startWarmWorkers(queue: BenchQueue, w: Workload, measured: Worker
   const warmUp = new CompletionCounter(Math.min(WARM_UP_JOBS, w.count))
   let current: WorkerHooks = { onStart() {}, onComplete: () => warmUp.complete() }
   await queue.startWorkers(w.concurrency ?? 100, {
+    completionData: measured.completionData,
     onStart: (data) => current.onStart(data),
     onComplete: (data) => current.onComplete(data),
   })

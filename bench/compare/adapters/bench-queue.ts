@@ -10,10 +10,16 @@ export interface BenchJobData {
 }
 
 export interface WorkerHooks {
+  /**
+   * Whether onComplete needs the job's data (latency runs). A system whose
+   * completion event carries only an id must then remember data by id, a cost
+   * only paid when asked for.
+   */
+  completionData?: boolean
   /** called by the no-op handler when a job starts */
   onStart(data: BenchJobData): void
-  /** called once the system reports the job completed (after its own bookkeeping) */
-  onComplete(data: BenchJobData): void
+  /** called once the system reports the job completed (after its own bookkeeping); data only with `completionData` */
+  onComplete(data: BenchJobData | undefined): void
 }
 
 export interface BenchQueue {
