@@ -9,6 +9,7 @@ import { payloadMaker } from './payload.js'
 import { SYSTEMS, type SystemConfig } from './systems.js'
 import { BULK_BATCH } from './workloads.js'
 import { join } from 'node:path'
+import type { EngineStats } from '@wq/engine'
 
 const BACKLOG_PAYLOAD = 100
 /** SQLite rows per transaction when filling; one transaction per 1,000 would mostly measure commits. */
@@ -75,11 +76,9 @@ async function wqPhase(system: SystemConfig, req: BacklogRequest): Promise<Phase
   return { seconds, waiting: waitingOf(engine.stats()), close: () => engine.close() }
 }
 
-/** Waiting jobs of the bench queue in engine.stats(), whatever shape the counts take. */
-function waitingOf(stats: unknown): number {
-  const text = JSON.stringify(stats)
-  const match = /"waiting":(\d+)/.exec(text)
-  return match ? Number(match[1]) : NaN
+/** Waiting jobs of the bench queue. */
+function waitingOf(stats: EngineStats): number {
+  return stats.pipelines.flatMap((p) => p.queues).find((q) => q.name === 'bench')?.counts.waiting ?? 0
 }
 
 async function sqlitePhase(system: SystemConfig, req: BacklogRequest): Promise<PhaseOutcome> {
