@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Engine, type EngineOptions, type Logger } from '@wq/engine'
+
+export interface LogLine { level: string; obj: object; msg?: string }
+
+/** A logger that records lines instead of printing them. */
+export function recordingLogger(): Logger & { lines: LogLine[] } {
+  const lines: LogLine[] = []
+  const at = (level: string) => (obj: object, msg?: string) => { lines.push({ level, obj, msg }) }
+  return { lines, info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') }
+}
+
+export function memoryEngine(opts: EngineOptions = {}): Promise<Engine> {
+  return Engine.open({ durability: 'memory', logger: recordingLogger(), ...opts })
+}
+
+const dirs: string[] = []
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'wq-engine-test-'))
+  dirs.push(d)
+  return d
+}
+
+export function cleanupDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+}
+
+/** A promise and its resolver. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void
+  let reject!: (e: unknown) => void
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  return { promise, resolve, reject }
+}
+
+/** Resolves with the arguments of the next `name` event. */
+export function nextEvent<A extends unknown[]>(on: (name: any, fn: (...a: any[]) => void) => unknown, name: string, filter: (...a: A) => boolean = () => true): Promise<A> {
+  return new Promise((resolve) => {
+    let done = false
+    on(name, (...a: any[]) => {
+      if (!done && filter(...(a as A))) { done = true; resolve(a as A) }
+    })
+  })
+}
+
+/**
+ * Simulate a crash of an engine on a real directory: its WAL is closed (what
+ * was written stays, nothing else happens: no drain, no snapshot), timers stop.
+ */
+export async function crash(engine: Engine): Promise<void> {
+  const handles = (engine as any).handles as Map<string, any>
+  for (const h of handles.values()) {
+    const p = h.pipeline
+    if (p === null) continue
+    p.closing = true
+    p.timers.stop()
+    for (const run of p.runs.active.values()) run.settled = true
+    p.runs.flushStarts()
+    await p.log.close()
+  }
+}
