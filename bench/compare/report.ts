@@ -3,6 +3,8 @@
  * facts, the targets, one table per workload with each wq row's ratio to the
  * peer at the same durability, and the large-backlog table.
  */
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import type { Collected, RunResult } from './collected.js'
 import { backlogTable } from './report-backlog.js'
 import { table } from '../results-md.js'
@@ -15,6 +17,13 @@ const PEERS = [
   { family: 'sqlite', name: 'SQLite' },
   { family: 'fastq', name: 'fastq' },
 ] as const
+
+const FINDINGS_FILE = fileURLToPath(new URL('./findings.md', import.meta.url))
+
+/** Hand-written notes on profiles and fixes, kept in a file so every rerun carries them into RESULTS.md. */
+function readFindings(): string | undefined {
+  return existsSync(FINDINGS_FILE) ? readFileSync(FINDINGS_FILE, 'utf8').trim() : undefined
+}
 
 interface Row {
   system: SystemConfig
@@ -184,5 +193,7 @@ export function renderReport(c: Collected): string {
     parts.push(`### ${w.title}`, w.kind === 'steady' ? steadyTable(c, w) : throughputTable(c, w))
   }
   if (c.backlog.length > 0) parts.push(...backlogTable(c))
+  const findings = readFindings()
+  if (findings) parts.push('### Findings from profiles (bench/compare/findings.md)', findings)
   return parts.join('\n\n')
 }
