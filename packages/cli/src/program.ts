@@ -7,7 +7,17 @@ import { readFileSync } from 'node:fs'
 import { ExitCode } from './errors.js'
 import { reportError, setVerbose } from './report-error.js'
 import { setColour } from './output/colour.js'
+import { registerInspect } from './commands/inspect.js'
+import { registerDump } from './commands/dump.js'
+import { registerReplay } from './commands/replay.js'
+import { registerVerify } from './commands/verify.js'
+import { registerRepair } from './commands/repair.js'
+import { registerSnapshot } from './commands/snapshot.js'
+import { registerCompact } from './commands/compact.js'
+import { registerJobs } from './commands/jobs.js'
+import { registerStats } from './commands/stats.js'
 import { registerDoctor } from './commands/doctor.js'
+import { registerDemo } from './commands/demo.js'
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -58,6 +68,16 @@ export function buildProgram(): Command {
       if (opts.color === false) setColour(false)
     })
 
+  registerDemo(program)
+  registerInspect(program)
+  registerDump(program)
+  registerReplay(program)
+  registerVerify(program)
+  registerRepair(program)
+  registerSnapshot(program)
+  registerCompact(program)
+  registerJobs(program)
+  registerStats(program)
   registerDoctor(program)
   return program
 }

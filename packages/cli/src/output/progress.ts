@@ -28,7 +28,8 @@ export interface ProgressOptions {
   force?: boolean
 }
 
-const silent: Progress = { update() {}, label() {}, stop() {} }
+/** A progress bar that draws nothing. */
+export const silentProgress: Progress = { update() {}, label() {}, stop() {} }
 
 /** Whether a progress bar would be drawn on stderr. */
 export function progressVisible(stream: NodeJS.WriteStream = process.stderr): boolean {
@@ -37,7 +38,7 @@ export function progressVisible(stream: NodeJS.WriteStream = process.stderr): bo
 
 export function createProgress(opts: ProgressOptions): Progress {
   const stream = opts.stream ?? process.stderr
-  if (!opts.force && !progressVisible(stream)) return silent
+  if (!opts.force && !progressVisible(stream)) return silentProgress
   const started = Date.now()
   let total = opts.total
   let done = 0
