@@ -98,19 +98,19 @@ export class Queue<T = any> {
   }
 
   /** Lease protocol: complete a leased job; resolves when durable. */
-  complete(lease: ActiveJob<T> | string, result?: unknown): Promise<void> {
+  async complete(lease: ActiveJob<T> | string, result?: unknown): Promise<void> {
     const run = this.p.runs.resolve(lease as ActiveJob)
     const done = run.settledDurably()
     this.p.runs.complete(run, result)
-    return done
+    await done
   }
 
   /** Lease protocol: fail a leased job (retried or dead per its attempts); resolves when durable. */
-  fail(lease: ActiveJob<T> | string, error: Error | string): Promise<void> {
+  async fail(lease: ActiveJob<T> | string, error: Error | string): Promise<void> {
     const run = this.p.runs.resolve(lease as ActiveJob)
     const done = run.settledDurably()
     this.p.runs.fail(run, typeof error === 'string' ? new Error(error) : error)
-    return done
+    await done
   }
 
   /** Lease protocol: renew a lease for `ms` (default: its lease length). */

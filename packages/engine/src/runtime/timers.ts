@@ -4,6 +4,8 @@
  */
 import type { Pipeline } from './pipeline.js'
 
+const MAX_TIMEOUT = 2 ** 31 - 1
+
 export class Timers {
   private timer: NodeJS.Timeout | null = null
   private armedFor = Infinity
@@ -29,8 +31,10 @@ export class Timers {
     const t = this.next()
     if (t === Infinity || t >= this.armedFor) return
     if (this.timer !== null) clearTimeout(this.timer)
-    this.armedFor = t
-    this.timer = setTimeout(this.fire, Math.max(0, t - this.p.now()))
+    // setTimeout holds at most ~24.8 days; a later deadline re-arms when this fires.
+    const delay = Math.min(MAX_TIMEOUT, Math.max(0, t - this.p.now()))
+    this.armedFor = delay === MAX_TIMEOUT ? this.p.now() + delay : t
+    this.timer = setTimeout(this.fire, delay)
   }
 
   private readonly fire = (): void => {
