@@ -16,7 +16,7 @@ afterEach(async () => {
 })
 
 async function openEngine(dir: string): Promise<Engine> {
-  const engine = await Engine.open({ dir, durability: 'sync', logger: silent, snapshotEvery: false })
+  const engine = await Engine.open({ dir, durability: 'sync', logger: silent, snapshotEvery: false, closeTimeoutMs: 50 })
   cleanup.push(() => engine.close().catch(() => undefined))
   return engine
 }
@@ -76,5 +76,32 @@ describe('replay after kill -9 (found by the kill -9 loop)', () => {
 
     const after = await reopenCrashImage(dir)
     expect(after.getJob(job.id)?.info()).toMatchObject({ state: 'dead', attempts: 2 })
+  })
+})
+
+describe('recovery after kill -9 (found by the kill -9 loop)', () => {
+  it('never leaves two pending jobs with one unique key (a running job goes back while a newer one with its key waits)', async () => {
+    const dir = await freshDir()
+    const engine = await openEngine(dir)
+    const q = engine.queue('u')
+    let started!: () => void
+    const running = new Promise<void>((resolve) => (started = resolve))
+    q.process(async (_job, { signal }) => {
+      started()
+      // Runs until the engine shuts down: the "crash" happens while it runs.
+      await new Promise((resolve) => signal.addEventListener('abort', resolve))
+    })
+    const first = await q.add({ n: 1 }, { key: 'k' })
+    await running
+    // The first job is running, so it is not pending: a second add with the key makes a new job.
+    const second = await q.add({ n: 2 }, { key: 'k' })
+    expect(second.id).not.toBe(first.id)
+
+    const after = await reopenCrashImage(dir)
+    const pending = after
+      .queue('u')
+      .jobs({ limit: 100 })
+      .filter((j) => j.key === 'k' && (j.state === 'waiting' || j.state === 'delayed'))
+    expect(pending.map((j) => j.id), 'jobs pending with key k').toHaveLength(1)
   })
 })
