@@ -53,3 +53,23 @@ export async function writeFixture(root: string): Promise<Fixture> {
     await engine.close()
   }
 }
+
+/**
+ * A log of `jobs` waiting jobs in small (4 KiB) segments and no snapshot, as
+ * an engine leaves it when it dies before its first snapshot: every read has
+ * to go through every segment.
+ */
+export async function writeSegmentedLog(root: string, jobs = 200): Promise<void> {
+  const { readdir, rm } = await import('node:fs/promises')
+  const { join } = await import('node:path')
+  const engine = await Engine.open({ dir: root, durability: 'os', wal: { segmentBytes: 4096 }, snapshotEvery: false, logger: quiet as never })
+  try {
+    const queue = engine.queue('mail')
+    // One record per add, so the records spread over many segments.
+    for (let i = 0; i < jobs; i++) await queue.add({ to: `user${i}@example.com`, body: 'x'.repeat(40) })
+  } finally {
+    await engine.close()
+  }
+  const walDir = join(root, 'default')
+  for (const name of await readdir(walDir)) if (name.endsWith('.snap')) await rm(join(walDir, name))
+}

@@ -45,10 +45,9 @@ describe('wq inspect', () => {
   })
 
   it('--pipeline limits it, and an unknown pipeline is exit 2', async () => {
-    const r = await wq(['inspect', root, '--pipeline', 'billing'])
+    const [r, bad] = await Promise.all([wq(['inspect', root, '--pipeline', 'billing']), wq(['inspect', root, '--pipeline', 'nope'])])
     expect(r.code).toBe(0)
     expect(r.stdout).not.toContain('Pipeline default')
-    const bad = await wq(['inspect', root, '--pipeline', 'nope'])
     expect(bad.code).toBe(2)
     expect(expectOneLineError(bad)).toContain('unknown pipeline "nope"')
   })
@@ -86,9 +85,8 @@ describe('wq dump', () => {
   })
 
   it('--from/--to LSN and --limit bound the range', async () => {
-    const r = await wq(['dump', root, '--json', '--from', '3', '--to', '6'])
+    const [r, limited] = await Promise.all([wq(['dump', root, '--json', '--from', '3', '--to', '6']), wq(['dump', root, '--json', '--limit', '2'])])
     expect(lines(r.stdout).map((l) => JSON.parse(l).lsn)).toEqual([3, 4, 5, 6])
-    const limited = await wq(['dump', root, '--json', '--limit', '2'])
     expect(lines(limited.stdout)).toHaveLength(2)
   })
 
@@ -102,10 +100,9 @@ describe('wq dump', () => {
   })
 
   it('--from a time after everything prints nothing; a bad --to is exit 2', async () => {
-    const r = await wq(['dump', root, '--from', new Date(Date.now() + 3_600_000).toISOString()])
+    const [r, bad] = await Promise.all([wq(['dump', root, '--from', new Date(Date.now() + 3_600_000).toISOString()]), wq(['dump', root, '--to', 'later'])])
     expect(r.code).toBe(0)
     expect(r.stdout).toBe('')
-    const bad = await wq(['dump', root, '--to', 'later'])
     expect(bad.code).toBe(2)
   })
 
@@ -127,12 +124,14 @@ describe('wq replay', () => {
   it('--until an earlier LSN shows the queues as they were then', async () => {
     const all = lines((await wq(['dump', root, '--json'])).stdout).map((l) => JSON.parse(l))
     const firstMailEvent = all.find((e) => e.queue === 'mail' && e.jobId !== undefined)
-    const r = await wq(['replay', root, '--until', String(firstMailEvent.lsn), '--json'])
+    const [r, human] = await Promise.all([
+      wq(['replay', root, '--until', String(firstMailEvent.lsn), '--json']),
+      wq(['replay', root, '--until', String(firstMailEvent.lsn)]),
+    ])
     expect(r.code).toBe(0)
     const json = JSON.parse(r.stdout)
     expect(json.lastLsn).toBe(firstMailEvent.lsn)
     expect(json.queues.find((q: { name: string }) => q.name === 'reports')).toBeUndefined()
-    const human = await wq(['replay', root, '--until', String(firstMailEvent.lsn)])
     expect(human.stdout).toContain(`as of LSN ${firstMailEvent.lsn}`)
   })
 
@@ -158,13 +157,16 @@ describe('wq replay', () => {
 
 describe('wq jobs list / show', () => {
   it('lists jobs with filters', async () => {
-    const dead = await wq(['jobs', root, 'list', '--state', 'dead', '--json'])
+    const [dead, human, taggedResult] = await Promise.all([
+      wq(['jobs', root, 'list', '--state', 'dead', '--json']),
+      wq(['jobs', root, 'list', '--queue', 'reports']),
+      wq(['jobs', root, 'list', '--tag', 'bounce', '--json']),
+    ])
     expect(dead.code).toBe(0)
     expect(JSON.parse(dead.stdout).jobs.map((j: { id: string }) => j.id).sort()).toEqual([...fx.dead].sort())
-    const human = await wq(['jobs', root, 'list', '--queue', 'reports'])
     expect(human.stdout).toMatch(/^ID\s+QUEUE\s+STATE\s+ATTEMPTS\s+CREATED\s+TAGS\s+LAST ERROR \/ DATA$/m)
     for (const id of [...fx.waiting, fx.delayed]) expect(human.stdout).toContain(id)
-    const tagged = JSON.parse((await wq(['jobs', root, 'list', '--tag', 'bounce', '--json'])).stdout)
+    const tagged = JSON.parse(taggedResult.stdout)
     expect(tagged.jobs.map((j: { id: string }) => j.id).sort()).toEqual([...fx.dead].sort())
   })
 
@@ -191,7 +193,7 @@ describe('wq jobs list / show', () => {
   })
 
   it('show prints the job with its history and last errors', async () => {
-    const r = await wq(['jobs', root, 'show', fx.dead[0]])
+    const [r, jsonResult] = await Promise.all([wq(['jobs', root, 'show', fx.dead[0]]), wq(['jobs', root, 'show', fx.dead[0], '--json'])])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(new RegExp(`^Job ${fx.dead[0]}\\s+dead\\s+pipeline default, queue mail`, 'm'))
     expect(r.stdout).toMatch(/attempts\s+2 of 2/)
@@ -199,7 +201,7 @@ describe('wq jobs list / show', () => {
     expect(r.stdout).toContain('History')
     expect(r.stdout).toContain('Last errors')
     expect(r.stdout).toContain('smtp refused')
-    const json = JSON.parse((await wq(['jobs', root, 'show', fx.dead[0], '--json'])).stdout)
+    const json = JSON.parse(jsonResult.stdout)
     expect(json.pipeline).toBe('default')
     expect(json.job).toMatchObject({ id: fx.dead[0], state: 'dead', queue: 'mail', attempts: 2 })
     expect(json.job.errors.at(-1).message).toBe('smtp refused')
@@ -220,11 +222,11 @@ describe('wq jobs list / show', () => {
 
 describe('wq stats', () => {
   it('prints counts, totals and rates per queue', async () => {
-    const r = await wq(['stats', root, '--pipeline', 'default'])
+    const [r, jsonResult] = await Promise.all([wq(['stats', root, '--pipeline', 'default']), wq(['stats', root, '--json'])])
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/ADDED\/S\s+DONE\/S\s+FAILED\/S/)
     expect(r.stdout).toMatch(/^\s+reports\s+2\s+1\s+0\s+0\s/m)
-    const json = JSON.parse((await wq(['stats', root, '--json'])).stdout)
+    const json = JSON.parse(jsonResult.stdout)
     const mail = json.pipelines.find((p: { pipeline: string }) => p.pipeline === 'default').queues.find((q: { name: string }) => q.name === 'mail')
     expect(mail.totals.completed).toBe(3)
     // Everything happened within the last minute: the rates are totals / 60 s.

@@ -7,7 +7,7 @@ import { cp, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { cleanup, expectOneLineError, flipBit, segmentFiles, tempDir, wq } from './helpers.js'
-import { openEngine, writeFixture, type Fixture } from './fixtures.js'
+import { openEngine, writeFixture, writeSegmentedLog, type Fixture } from './fixtures.js'
 
 let template: string
 let fx: Fixture
@@ -54,10 +54,9 @@ describe('wq jobs retry / remove', () => {
   })
 
   it('an unknown job or a missing id is exit 2', async () => {
-    const unknown = await wq(['jobs', root, 'retry', 'no-such-job'])
+    const [unknown, missing] = await Promise.all([wq(['jobs', root, 'retry', '12345']), wq(['jobs', root, 'remove'])])
     expect(unknown.code).toBe(2)
-    expect(expectOneLineError(unknown)).toContain('unknown job "no-such-job"')
-    const missing = await wq(['jobs', root, 'remove'])
+    expect(expectOneLineError(unknown)).toContain('unknown job "12345"')
     expect(missing.code).toBe(2)
     expect(expectOneLineError(missing)).toContain('missing job id')
   })
@@ -65,18 +64,18 @@ describe('wq jobs retry / remove', () => {
   it('write commands refuse while an engine holds the lock (exit 3, PID named); reads still work', async () => {
     const engine = await openEngine(root)
     try {
-      for (const args of [
+      const writes = [
         ['jobs', root, 'retry', fx.dead[0]],
         ['jobs', root, 'remove', fx.waiting[0]],
         ['jobs', root, 'retry', '--all-dead'],
         ['snapshot', root],
         ['compact', root],
-      ]) {
-        const r = await wq(args)
-        expect(r.code, args.join(' ')).toBe(3)
-        expect(expectOneLineError(r), args.join(' ')).toContain(`locked by a running engine (PID ${process.pid})`)
-      }
-      const read = await wq(['jobs', root, 'show', fx.dead[0]])
+      ]
+      const [read, ...results] = await Promise.all([wq(['jobs', root, 'show', fx.dead[0]]), ...writes.map((args) => wq(args))])
+      results.forEach((r, i) => {
+        expect(r.code, writes[i].join(' ')).toBe(3)
+        expect(expectOneLineError(r), writes[i].join(' ')).toContain(`locked by a running engine (PID ${process.pid})`)
+      })
       expect(read.code).toBe(0)
     } finally {
       await engine.close()
@@ -109,15 +108,40 @@ describe('wq snapshot / compact', () => {
 })
 
 describe('a corrupt engine log', () => {
-  it('inspect and jobs list exit 4 naming the file and offset; verify exits 1', async () => {
-    const [first] = await segmentFiles(join(root, 'default'))
-    await flipBit(first, 100)
-    const inspect = await wq(['inspect', root, '--pipeline', 'default'])
-    expect(inspect.code).toBe(4)
-    expect(inspect.stdout).toMatch(new RegExp(`unreadable: corrupt log: ${first.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} at offset \\d+`))
-    const list = await wq(['jobs', root, 'list'])
-    expect(list.code).toBe(4)
-    expect(expectOneLineError(list)).toMatch(/^wq: corrupt log: .+ at offset \d+/)
-    expect((await wq(['verify', root])).code).toBe(1)
+  it('read commands exit 4 naming the file and offset; verify exits 1; repair cuts it and reads work again', async () => {
+    const dir = await tempDir()
+    try {
+      await writeSegmentedLog(dir)
+      const files = await segmentFiles(join(dir, 'default'))
+      expect(files.length).toBeGreaterThan(2)
+      await flipBit(files[1], 1000)
+      const escaped = files[1].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      const [inspect, list, dump, verify] = await Promise.all([
+        wq(['inspect', dir]),
+        wq(['jobs', dir, 'list']),
+        wq(['dump', dir]),
+        wq(['verify', dir]),
+      ])
+      expect(inspect.code).toBe(4)
+      expect(inspect.stdout).toMatch(new RegExp(`unreadable: corrupt log: ${escaped} at offset \\d+`))
+      expect(list.code).toBe(4)
+      expect(expectOneLineError(list)).toMatch(new RegExp(`^wq: corrupt log: ${escaped} at offset \\d+: `))
+      // dump streams what comes before the damage, then stops with the same error.
+      expect(dump.code).toBe(4)
+      expect(dump.stdout).toMatch(/^#1 /)
+      expect(dump.stderr).toContain('corrupt log:')
+      expect(verify.code).toBe(1)
+
+      const repair = await wq(['repair', dir, '--truncate-at-corruption', '--yes'])
+      expect(repair.code).toBe(0)
+      const after = await wq(['inspect', dir, '--json'])
+      expect(after.code).toBe(0)
+      const mail = JSON.parse(after.stdout).pipelines[0].state.queues.find((q: { name: string }) => q.name === 'mail')
+      // What was before the damage is still there; what was after it is in the side files.
+      expect(mail.counts.waiting).toBeGreaterThan(0)
+      expect(mail.counts.waiting).toBeLessThan(200)
+    } finally {
+      await cleanup(dir)
+    }
   })
 })

@@ -96,10 +96,15 @@ async function runDump(dir: string, opts: DumpOptions): Promise<void> {
       await out.write(opts.json ? JSON.stringify(event, jsonReplacer) : formatEvent(event))
       if (++printed >= limit) break
     }
-    await out.flush()
+  } catch (err) {
+    // Print what came before the failure (e.g. corruption mid-log), then report it.
+    progress.stop()
+    await out.flush().catch(() => {})
+    throw err
   } finally {
     progress.stop()
   }
+  await out.flush()
 }
 
 function parseLimit(value: string): number {
