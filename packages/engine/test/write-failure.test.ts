@@ -1,0 +1,67 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { Engine } from '@wq/engine'
+import { FaultyFs } from '@wq/wal/testing'
+import { nodeFs } from '@wq/wal'
+import { cleanupDirs, deferred, recordingLogger, tempDir } from './helpers.js'
+
+afterEach(() => cleanupDirs())
+
+async function openFaulty() {
+  const dir = tempDir()
+  const fs = new FaultyFs(nodeFs)
+  const engine = await Engine.open({ dir, durability: 'sync', logger: recordingLogger(), wal: { fs }, snapshotEvery: false })
+  const errors: Error[] = []
+  engine.on('error', (e) => errors.push(e))
+  return { dir, fs, engine, errors }
+}
+
+describe('a failed WAL write leaves nothing applied', () => {
+  it('add rejects and the job does not exist or run', async () => {
+    const { fs, engine, errors } = await openFaulty()
+    const q = engine.queue('q')
+    const ran: unknown[] = []
+    q.process(async (job) => { ran.push(job.data) })
+    await (await q.add('ok')).finished()
+    fs.inject({ op: 'fsync', nth: 1, code: 'EIO', persistent: true })
+    await expect(q.add('lost')).rejects.toThrow()
+    await new Promise((r) => setTimeout(r, 20))
+    expect(q.stats().counts.waiting).toBe(0)
+    expect(q.stats().totals.added).toBe(1)
+    expect(q.jobs({ limit: 100 }).map((j) => j.data)).not.toContain('lost')
+    expect(ran).not.toContain('lost')
+    expect(errors.length).toBe(1)
+    await expect(q.add('after')).rejects.toThrow()
+    await engine.close().catch(() => {})
+  })
+
+  it('finished() does not resolve when the completion is not durable', async () => {
+    const { fs, engine } = await openFaulty()
+    const q = engine.queue('q')
+    const job = await q.add('x')
+    const release = deferred()
+    const started = deferred()
+    q.process(async () => { started.resolve(); await release.promise; return 'done' })
+    await started.promise
+    await new Promise((r) => setImmediate(r))
+    await (engine as any).handles.get('default').pipeline.committer.idle()
+    fs.inject({ op: 'fsync', nth: 1, code: 'EIO', persistent: true })
+    const finished = job.finished()
+    release.resolve()
+    await expect(finished).rejects.toThrow()
+    expect(job.state).not.toBe('completed')
+    expect(q.stats().totals.completed).toBe(0)
+    await engine.close().catch(() => {})
+  })
+
+  it('a deduplicated unique add does not resolve before (or without) the original being durable', async () => {
+    const { fs, engine } = await openFaulty()
+    const q = engine.queue('q')
+    await q.add('warm-up')
+    fs.inject({ op: 'fsync', nth: 1, code: 'EIO', persistent: true })
+    const original = q.add('a', { key: 'k' })
+    const dup = q.add('b', { key: 'k' })
+    await expect(original).rejects.toThrow()
+    await expect(dup).rejects.toThrow()
+    await engine.close().catch(() => {})
+  })
+})
