@@ -66,10 +66,12 @@ export async function createSegment(fs: FileSystem, dir: string, header: Segment
     await fs.unlink(tmp).catch(() => {})
     throw err
   }
+  await fh.close().catch(() => {})
   try {
     await fs.fsyncDir(dir)
+    // Reopen under the final name so the handle (and any op log) names the real file.
+    fh = await fs.open(path, 'readwrite')
   } catch (err) {
-    await fh.close().catch(() => {})
     throw new SegmentPublishError(err)
   }
   return {

@@ -345,6 +345,7 @@ export class LogWriter {
    */
   private async failWrite(err: unknown, failed: Chunk, queue: Chunk[], index: number): Promise<void> {
     const a = this.active
+    const fromLsn = failed.firstLsn
     try {
       await a.fh.truncate(a.size)
     } catch (truncErr) {
@@ -354,14 +355,14 @@ export class LogWriter {
     }
     for (let j = index; j < queue.length; j++) this.pool.release(queue[j])
     this.discardPending()
-    this.lastLsn = failed.firstLsn - 1
+    this.lastLsn = fromLsn - 1
     this.encSalt = a.state.salt
     this.encSegmentId = a.state.segmentId
     this.encBytes = a.size
     this.encFrames = a.state.lastLsn - a.state.firstLsn + 1
-    this.cfg.logger?.error({ err, file: a.state.path, fromLsn: failed.firstLsn }, 'WAL write failed; appends from this LSN rejected')
-    this.waiters.rejectFrom(failed.firstLsn, err)
-    this.syncWaiters.rejectFrom(failed.firstLsn, err)
+    this.cfg.logger?.error({ err, file: a.state.path, fromLsn }, 'WAL write failed; appends from this LSN rejected')
+    this.waiters.rejectFrom(fromLsn, err)
+    this.syncWaiters.rejectFrom(fromLsn, err)
   }
 
   private discardPending(): void {
