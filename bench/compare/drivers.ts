@@ -8,7 +8,7 @@ import { CompletionCounter } from './completion.js'
 import { LatencyRecorder, summarize } from './latency.js'
 import type { WorkloadResult } from './measurement.js'
 import { payloadMaker } from './payload.js'
-import { produce } from './producer.js'
+import { Producer } from './producer.js'
 import { ADD_WINDOW, BULK_BATCH, type Workload } from './workloads.js'
 
 type Timed = Omit<WorkloadResult, 'type' | 'rssMb'>
@@ -35,9 +35,9 @@ function timed(done: number, target: number, started: number, ended: number): Ti
 
 async function enqueueOneByOne(queue: BenchQueue, w: Workload, maxSeconds: number): Promise<Timed> {
   const started = performance.now()
-  const progress = { issued: 0, acked: 0 }
-  await produce(queue, { count: w.count, window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: started + maxSeconds * 1000 }, progress)
-  return timed(progress.acked, w.count, started, performance.now())
+  const producer = new Producer(queue, { count: w.count, window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: started + maxSeconds * 1000, slotsFreedBy: 'ack' })
+  await producer.start()
+  return timed(producer.acked, w.count, started, performance.now())
 }
 
 async function enqueueBulk(queue: BenchQueue, w: Workload, maxSeconds: number): Promise<Timed> {
@@ -107,8 +107,8 @@ async function startWarmWorkers(queue: BenchQueue, w: Workload, measured: Worker
     onComplete: (data) => current.onComplete(data),
   })
   warmUp.until(performance.now() + 60_000)
-  const progress = { issued: 0, acked: 0 }
-  await produce(queue, { count: Math.min(WARM_UP_JOBS, w.count), window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: Infinity }, progress)
+  const producer = new Producer(queue, { count: Math.min(WARM_UP_JOBS, w.count), window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: Infinity, slotsFreedBy: 'ack' })
+  await producer.start()
   await warmUp.finished
   current = measured
 }
@@ -116,12 +116,19 @@ async function startWarmWorkers(queue: BenchQueue, w: Workload, measured: Worker
 async function endToEnd(queue: BenchQueue, w: Workload, maxSeconds: number): Promise<Timed> {
   const counter = new CompletionCounter(w.count)
   const { hooks, addToStart, addToComplete } = latencyHooks(counter, w.count)
+  let producer: Producer | undefined
+  // Each completion frees a producer slot: at most ADD_WINDOW jobs are in the system at any time.
+  const onComplete = hooks.onComplete
+  hooks.onComplete = (data) => {
+    onComplete(data)
+    producer?.release()
+  }
   await startWarmWorkers(queue, w, hooks)
   const started = performance.now()
   const deadline = started + maxSeconds * 1000
   counter.until(deadline)
-  const progress = { issued: 0, acked: 0 }
-  await produce(queue, { count: w.count, window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline }, progress)
+  producer = new Producer(queue, { count: w.count, window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline, slotsFreedBy: 'release' })
+  await producer.start()
   await counter.finished
   return { ...timed(counter.done, w.count, started, counter.finishedAt), addToStart: summarize(addToStart), addToComplete: summarize(addToComplete) }
 }

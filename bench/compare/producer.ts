@@ -1,8 +1,13 @@
 /**
- * Adds jobs one by one through `add()`, keeping up to `window` adds awaiting
- * acknowledgement — like a service handling that many requests at once. For a
- * system whose add is synchronous, the window bounds how many are added per
- * macrotask, so its workers still get the event loop.
+ * Adds jobs one by one through `add()`, keeping at most `window` jobs "open".
+ * For an enqueue run a job is open until its add is acknowledged — like a
+ * service handling that many requests at once. For an end-to-end run it is
+ * open until it has completed, so the producer runs exactly as fast as the
+ * system finishes jobs and the backlog stays bounded (steady state), instead
+ * of measuring how fast a backlog can be piled up.
+ *
+ * For a system whose add is synchronous, the window also bounds how many are
+ * added per macrotask, so its workers still get the event loop.
  */
 import type { BenchJobData, BenchQueue } from './adapters/bench-queue.js'
 
@@ -12,59 +17,85 @@ export interface ProducerOptions {
   makeData: (t: number) => BenchJobData
   /** performance.now() after which no more adds are issued */
   deadline: number
+  /** 'ack': a slot frees when the add is acknowledged; 'release': when release() is called (on completion) */
+  slotsFreedBy: 'ack' | 'release'
 }
 
-export interface ProducerProgress {
-  issued: number
-  acked: number
-}
+export class Producer {
+  issued = 0
+  acked = 0
+  /** resolves once issuing has ended (all issued, or the deadline) and every issued add is acknowledged */
+  readonly finished: Promise<void>
+  private open = 0
+  private pendingAcks = 0
+  private scheduled = false
+  private stopped = false
+  private failure: unknown
+  private settle!: (err?: unknown) => void
 
-/** Resolves when every issued add has been acknowledged: all `count`, or fewer if the deadline passed. */
-export function produce(queue: BenchQueue, opts: ProducerOptions, progress: ProducerProgress): Promise<void> {
-  const { count, window, makeData, deadline } = opts
-  let inflight = 0
-  let scheduled = false
-  let stopped = false
-  let failure: unknown
-  return new Promise<void>((resolve, reject) => {
-    const finishIfDone = (): void => {
-      if (inflight === 0 && (progress.issued === count || stopped)) {
-        if (failure) reject(failure)
-        else resolve()
-      }
+  constructor(
+    private readonly queue: BenchQueue,
+    private readonly opts: ProducerOptions,
+  ) {
+    this.finished = new Promise<void>((resolve, reject) => {
+      this.settle = (err) => (err ? reject(err) : resolve())
+    })
+  }
+
+  start(): Promise<void> {
+    this.pump()
+    return this.finished
+  }
+
+  /** A job left the system (slotsFreedBy: 'release'). */
+  release(): void {
+    this.open--
+    this.schedulePump()
+  }
+
+  private readonly onAck = (): void => {
+    this.pendingAcks--
+    this.acked++
+    if (this.opts.slotsFreedBy === 'ack') this.release()
+    else this.finishIfDone()
+  }
+
+  private readonly onFail = (err: unknown): void => {
+    this.failure ??= err
+    this.stopped = true
+    this.pendingAcks--
+    this.finishIfDone()
+  }
+
+  private schedulePump(): void {
+    if (!this.scheduled && !this.stopped && this.issued < this.opts.count && this.open <= this.opts.window / 2) {
+      this.scheduled = true
+      setImmediate(this.pump)
     }
-    const ack = (): void => {
-      inflight--
-      progress.acked++
-      if (!scheduled && !stopped && progress.issued < count && inflight <= window / 2) {
-        scheduled = true
-        setImmediate(pump)
-      }
-      finishIfDone()
+    this.finishIfDone()
+  }
+
+  private finishIfDone(): void {
+    if (this.pendingAcks === 0 && (this.issued === this.opts.count || this.stopped)) this.settle(this.failure)
+  }
+
+  private readonly pump = (): void => {
+    this.scheduled = false
+    const { count, window, makeData, deadline } = this.opts
+    if (performance.now() >= deadline) this.stopped = true
+    let budget = window
+    while (!this.stopped && budget-- > 0 && this.open < window && this.issued < count) {
+      this.open++
+      this.pendingAcks++
+      this.issued++
+      const pending = this.queue.add(makeData(performance.now()))
+      if (pending) pending.then(this.onAck, this.onFail)
+      else this.onAck()
     }
-    const fail = (err: unknown): void => {
-      failure ??= err
-      stopped = true
-      inflight--
-      finishIfDone()
+    if (!this.stopped && !this.scheduled && this.issued < count && this.open < window) {
+      this.scheduled = true
+      setImmediate(this.pump)
     }
-    const pump = (): void => {
-      scheduled = false
-      if (performance.now() >= deadline) stopped = true
-      let budget = window
-      while (!stopped && budget-- > 0 && inflight < window && progress.issued < count) {
-        inflight++
-        progress.issued++
-        const pending = queue.add(makeData(performance.now()))
-        if (pending) pending.then(ack, fail)
-        else ack()
-      }
-      if (!stopped && !scheduled && progress.issued < count && inflight < window) {
-        scheduled = true
-        setImmediate(pump)
-      }
-      finishIfDone()
-    }
-    pump()
-  })
+    this.finishIfDone()
+  }
 }
