@@ -170,16 +170,18 @@ export class Wal {
     return { fs: this.fs, maxRecordBytes: this.maxRecordBytes, tolerateTornTail: false }
   }
 
-  /** Stream the written records with lsn >= fromLsn (default 1) across segments. */
-  records(fromLsn = 1): AsyncIterable<WalRecord> {
-    return streamSegments(this.readSegments(), fromLsn, this.readOptions())
+  /** Stream the records with lsn >= fromLsn (default 1) across segments (pending appends are written first). */
+  async *records(fromLsn = 1): AsyncGenerator<WalRecord> {
+    await this.writer.written()
+    yield* streamSegments(this.readSegments(), fromLsn, this.readOptions())
   }
 
   /**
-   * Call `onRecord` for every written record with lsn >= fromLsn; resolves with
-   * the count. Fast path: `payload` is a view into a reused buffer, copy it to keep it.
+   * Call `onRecord` for every record with lsn >= fromLsn (pending appends are
+   * written first); resolves with the count. Fast path: `payload` is a view into a reused buffer, copy it to keep it.
    */
-  replay(fromLsn: number, onRecord: (r: WalRecord) => void): Promise<number> {
+  async replay(fromLsn: number, onRecord: (r: WalRecord) => void): Promise<number> {
+    await this.writer.written()
     return replaySegments(this.readSegments(), fromLsn, this.readOptions(), onRecord)
   }
 

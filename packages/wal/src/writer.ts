@@ -67,6 +67,7 @@ export class LogWriter {
   private intervalDue = false
   private readonly waiters = new LsnWaiters()
   private readonly syncWaiters = new LsnWaiters()
+  private readonly writeWaiters = new LsnWaiters()
   private idleWaiters: (() => void)[] = []
   private flushTimer: NodeJS.Timeout | null = null
   private intervalTimer: NodeJS.Timeout | null = null
@@ -155,6 +156,15 @@ export class LogWriter {
     if (this.poisoned) return Promise.reject(this.poisoned)
     if (lsn > this.lastLsn) return Promise.reject(new RangeError(`LSN ${lsn} has not been appended (last is ${this.lastLsn})`))
     return new Promise((resolve, reject) => this.waiters.add(lsn, () => resolve(), reject))
+  }
+
+  /** Resolves once every record appended so far has been written (or has failed); never rejects. */
+  written(): Promise<void> {
+    const target = this.lastLsn
+    if (target <= this.writtenLsn || this.poisoned) return Promise.resolve()
+    const p = new Promise<void>((resolve) => this.writeWaiters.add(target, () => resolve(), () => resolve()))
+    this.kick()
+    return p
   }
 
   /** Write everything pending and fdatasync, whatever the mode. */
@@ -299,6 +309,7 @@ export class LogWriter {
       a.state.bytes = a.size
       a.state.lastLsn = c.lastLsn
       this.writtenLsn = c.lastLsn
+      if (this.writeWaiters.size > 0) this.writeWaiters.resolveThrough(c.lastLsn)
       this.unwrittenBytes -= c.used
       this.unwrittenRecords -= c.records
       this.pool.release(c)
@@ -363,6 +374,7 @@ export class LogWriter {
     this.cfg.logger?.error({ err, file: a.state.path, fromLsn }, 'WAL write failed; appends from this LSN rejected')
     this.waiters.rejectFrom(fromLsn, err)
     this.syncWaiters.rejectFrom(fromLsn, err)
+    this.writeWaiters.rejectFrom(fromLsn, err)
   }
 
   private discardPending(): void {
@@ -382,5 +394,6 @@ export class LogWriter {
     this.discardPending()
     this.waiters.rejectAll(this.poisoned)
     this.syncWaiters.rejectAll(this.poisoned)
+    this.writeWaiters.rejectAll(this.poisoned)
   }
 }

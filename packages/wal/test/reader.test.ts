@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { Wal, WalReader, isWalDir, type WalRecord } from '@wq/wal'
+import { MemoryFs } from '@wq/wal/testing'
+import { payloadFor, tempDir } from './helpers.js'
+
+describe('WalReader', () => {
+  it('reads while the writer holds the lock and appends, stopping at the last whole record', async () => {
+    const fs = new MemoryFs()
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os', segmentBytes: 4096 })
+    for (let i = 0; i < 100; i++) wal.push(payloadFor(i, 30))
+    await wal.sync()
+    const reader = await WalReader.open('/w', { fs })
+    expect(reader.segments().at(-1)!.lastLsn).toBe(100)
+    // A half-written frame at the end (a write in progress) is not reported.
+    const last = wal.segments().at(-1)!.file
+    const fh = await fs.open(last, 'readwrite')
+    const size = (await fh.stat()).size
+    await fh.write(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), 0, 9, size)
+    await fh.close()
+    let count = 0
+    await reader.replay(1, () => count++)
+    expect(count).toBe(100)
+    await fs.open(last, 'readwrite').then(async (h) => {
+      await h.truncate(size)
+      await h.close()
+    })
+    for (let i = 100; i < 300; i++) wal.push(payloadFor(i, 30))
+    await wal.sync()
+    const seen: WalRecord[] = []
+    for await (const r of reader.records(250)) seen.push(r)
+    expect(seen.map((r) => r.lsn)).toEqual(Array.from({ length: 51 }, (_, i) => 250 + i))
+    // records() payloads stay valid after iteration.
+    expect(seen.every((r) => Buffer.from(r.payload).readUInt32LE(0) === r.lsn - 1)).toBe(true)
+    expect(reader.segments().length).toBe(wal.segments().length)
+    await wal.close()
+  })
+
+  it('records() can be abandoned early', async () => {
+    const fs = new MemoryFs()
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os' })
+    for (let i = 0; i < 1000; i++) wal.push(payloadFor(i))
+    await wal.sync()
+    let n = 0
+    for await (const r of wal.records(10)) {
+      expect(r.lsn).toBe(10 + n)
+      if (++n === 5) break
+    }
+    await wal.close()
+  })
+
+  it('verify() reports progress and a clean log as ok', async () => {
+    const dir = await tempDir()
+    const wal = await Wal.open({ dir, durability: 'os', segmentBytes: 4096 })
+    for (let i = 0; i < 500; i++) wal.push(payloadFor(i, 30))
+    await wal.close()
+    const reader = await WalReader.open(dir)
+    const progress: [number, number][] = []
+    const report = await reader.verify((done, total) => progress.push([done, total]))
+    expect(report).toMatchObject({ ok: true, records: 500, problems: [] })
+    expect(report.segments).toBe(wal.segments().length)
+    const [lastDone, total] = progress.at(-1)!
+    expect(lastDone).toBe(total)
+    expect(total).toBe(wal.segments().reduce((n, s) => n + s.bytes, 0))
+  })
+
+  it('isWalDir recognises log directories', async () => {
+    const dir = await tempDir()
+    expect(await isWalDir(path.join(dir, 'missing'))).toBe(false)
+    await mkdir(path.join(dir, 'other'))
+    await writeFile(path.join(dir, 'other', 'x.txt'), 'x')
+    expect(await isWalDir(path.join(dir, 'other'))).toBe(false)
+    const wal = await Wal.open({ dir: path.join(dir, 'log') })
+    await wal.close()
+    expect(await isWalDir(path.join(dir, 'log'))).toBe(true)
+  })
+})
