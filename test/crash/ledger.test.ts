@@ -54,7 +54,7 @@ describe('kill -9 ledger', () => {
     l.beginCycle(1)
     l.onReport({ t: 'add', id: 'a', q: Q.plain })
     l.onReport({ t: 'end', id: 'a', ok: true })
-    l.afterCrash([job('a', Q.plain, 'active')])
+    l.afterCrash([job('a', Q.plain, 'waiting')])
     l.beginCycle(2)
     l.onReport({ t: 'end', id: 'a', ok: true })
     expect(l.violations).toEqual([])

@@ -51,6 +51,7 @@ export class Kill9Ledger {
   lost = 0
 
   private cycle = 0
+  private readonly reported = new Set<string>()
   private readonly ackedAdds = new Map<string, string>() // id -> queue it was added to
   private readonly movedTo = new Map<string, string>()
   private readonly doneInCycle = new Map<string, number>()
@@ -113,15 +114,26 @@ export class Kill9Ledger {
       case 'error':
         this.violate('child-error', r.message)
         break
+      case 'state':
+        // The child's own recovery of the previous crash: check it as that crash's outcome.
+        this.afterCrash(
+          r.jobs.map(([id, queue, state, attempts, key, data]) => ({
+            id, queue, state: state as JobState, attempts, key: key ?? undefined, data,
+          })),
+        )
+        break
       case 'ready':
         break
     }
   }
 
-  /** Check the directory's content after the crash that ended the current cycle. */
+  /** Check the directory's content after a crash, as recovery (by a child or the parent) found it. */
   afterCrash(jobs: Iterable<ObservedJob>): void {
     const now = new Map<string, ObservedJob>()
-    for (const job of jobs) now.set(job.id, job)
+    for (const job of jobs) {
+      now.set(job.id, job)
+      if (job.state === 'active') this.violate('recovery', `job ${job.id} is still active after recovery`)
+    }
     this.checkAcknowledged(now)
     this.checkMonotonic(now)
     this.checkUniqueKeys(now)
@@ -292,7 +304,12 @@ export class Kill9Ledger {
     return set
   }
 
-  private violate(kind: string, detail: string): void {
+  /** Record a violation found outside the ledger (a child that died on its own, a failed recovery). */
+  violate(kind: string, detail: string): void {
+    // A broken state found after one crash is usually still there after the next: report it once.
+    const key = `${kind}\u0000${detail}`
+    if (this.reported.has(key)) return
+    this.reported.add(key)
     this.violations.push({ cycle: this.cycle, kind, detail })
   }
 }

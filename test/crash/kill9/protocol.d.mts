@@ -2,6 +2,8 @@
 export type ChildReport =
   /** The engine is open (recovery done) and load is about to start. */
   | { t: 'ready'; pid: number }
+  /** Every job right after the engine opened (recovered), as [id, queue, state, attempts, key, data]. */
+  | { t: 'state'; jobs: [string, string, string, number, string | null, unknown][] }
   /** `add` resolved with job `id` (for a unique key, possibly an existing job). */
   | { t: 'add'; id: string; q: string; g?: string; s?: number; key?: string }
   /** A handler started (not an acknowledgement: the start event is flushed lazily). */
