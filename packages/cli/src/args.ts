@@ -4,6 +4,7 @@
  * value and what would have been accepted.
  */
 import { usageError } from './errors.js'
+import { formatTime } from './output/format.js'
 
 /** A point in the log, given by the user as an LSN or as a time. */
 export type LogPosition = { kind: 'lsn'; lsn: number } | { kind: 'time'; time: Date }
@@ -95,5 +96,5 @@ export function isAtOrAfter(position: LogPosition, lsn: number, time: Date | und
 
 /** Human description of a position, for messages. */
 export function describePosition(position: LogPosition): string {
-  return position.kind === 'lsn' ? `LSN ${position.lsn}` : position.time.toISOString()
+  return position.kind === 'lsn' ? `LSN ${position.lsn}` : formatTime(position.time)
 }

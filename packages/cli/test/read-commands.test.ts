@@ -19,7 +19,7 @@ afterAll(() => cleanup(root))
 describe('wq inspect', () => {
   it('shows pipelines, segments, snapshots, the lock and per-queue counts', async () => {
     const r = await wq(['inspect', root])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/^Pipeline billing\s+not locked/m)
     expect(r.stdout).toMatch(/^Pipeline default\s+not locked/m)
     expect(r.stdout).toMatch(/segments\s+\d+ · [\d.]+ (B|KiB|MiB) · LSN 1 … [\d,]+/)
@@ -32,7 +32,7 @@ describe('wq inspect', () => {
 
   it('--json has the same facts', async () => {
     const r = await wq(['inspect', root, '--json'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     const json = JSON.parse(r.stdout)
     expect(json.pipelines.map((p: { name: string }) => p.name)).toEqual(['billing', 'default'])
     const def = json.pipelines[1]
@@ -46,7 +46,7 @@ describe('wq inspect', () => {
 
   it('--pipeline limits it, and an unknown pipeline is exit 2', async () => {
     const [r, bad] = await Promise.all([wq(['inspect', root, '--pipeline', 'billing']), wq(['inspect', root, '--pipeline', 'nope'])])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).not.toContain('Pipeline default')
     expect(bad.code).toBe(2)
     expect(expectOneLineError(bad)).toContain('unknown pipeline "nope"')
@@ -56,7 +56,7 @@ describe('wq inspect', () => {
     const engine = await openEngine(root)
     try {
       const r = await wq(['inspect', root])
-      expect(r.code).toBe(0)
+      expect(r.code, r.stderr).toBe(0)
       expect(r.stdout).toContain(`locked by PID ${process.pid}`)
     } finally {
       await engine.close()
@@ -67,7 +67,7 @@ describe('wq inspect', () => {
 describe('wq dump', () => {
   it('prints one line per event with LSN, time, type, queue and job', async () => {
     const r = await wq(['dump', root])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     const out = lines(r.stdout)
     expect(out.length).toBeGreaterThan(5)
     expect(out[0]).toMatch(/^#1\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}\s+\S+/)
@@ -76,7 +76,7 @@ describe('wq dump', () => {
 
   it('--json prints JSON lines, and --job keeps only that job', async () => {
     const r = await wq(['dump', root, '--json', '--job', fx.dead[0]])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     const events = lines(r.stdout).map((l) => JSON.parse(l))
     expect(events.length).toBeGreaterThanOrEqual(3) // added, started, failed … dead
     for (const e of events) expect(JSON.stringify(e)).toContain(fx.dead[0])
@@ -90,6 +90,17 @@ describe('wq dump', () => {
     expect(lines(limited.stdout)).toHaveLength(2)
   })
 
+  it('--queue also matches events that name only the job (start, fail), --job takes a pipeline-qualified id', async () => {
+    const [fails, billing] = await Promise.all([wq(['dump', root, '--json', '--queue', 'mail', '--type', 'fail']), wq(['dump', root, '--json', '--job', fx.billing[0]])])
+    const events = lines(fails.stdout).map((l) => JSON.parse(l))
+    // Two dead jobs, two attempts each.
+    expect(events).toHaveLength(4)
+    for (const e of events) expect(e).toMatchObject({ type: 'fail', queue: 'mail', error: 'smtp refused' })
+    const billingEvents = lines(billing.stdout).map((l) => JSON.parse(l))
+    expect(billingEvents.length).toBeGreaterThan(0)
+    for (const e of billingEvents) expect(e.queue).toBe('invoices')
+  })
+
   it('--type and --queue filter', async () => {
     const all = lines((await wq(['dump', root, '--json'])).stdout).map((l) => JSON.parse(l))
     const someType = all.find((e) => e.queue === 'reports')?.type as string
@@ -101,7 +112,7 @@ describe('wq dump', () => {
 
   it('--from a time after everything prints nothing; a bad --to is exit 2', async () => {
     const [r, bad] = await Promise.all([wq(['dump', root, '--from', new Date(Date.now() + 3_600_000).toISOString()]), wq(['dump', root, '--to', 'later'])])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toBe('')
     expect(bad.code).toBe(2)
   })
@@ -116,7 +127,7 @@ describe('wq dump', () => {
 describe('wq replay', () => {
   it('with no --until shows the state at the end of the log', async () => {
     const r = await wq(['replay', root, '--json'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     const json = JSON.parse(r.stdout)
     expect(json.queues.find((q: { name: string }) => q.name === 'reports').counts.waiting).toBe(2)
   })
@@ -128,7 +139,7 @@ describe('wq replay', () => {
       wq(['replay', root, '--until', String(firstMailEvent.lsn), '--json']),
       wq(['replay', root, '--until', String(firstMailEvent.lsn)]),
     ])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     const json = JSON.parse(r.stdout)
     expect(json.lastLsn).toBe(firstMailEvent.lsn)
     expect(json.queues.find((q: { name: string }) => q.name === 'reports')).toBeUndefined()
@@ -137,7 +148,7 @@ describe('wq replay', () => {
 
   it('--until a time before the first event shows no jobs', async () => {
     const r = await wq(['replay', root, '--until', '2000-01-01T00:00:00Z', '--json'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     const json = JSON.parse(r.stdout)
     for (const q of json.queues) expect(q.totals.added).toBe(0)
   })
@@ -150,7 +161,7 @@ describe('wq replay', () => {
 
   it('--jobs lists the jobs as they were', async () => {
     const r = await wq(['replay', root, '--jobs', '--state', 'dead'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     for (const id of fx.dead) expect(r.stdout).toContain(id)
   })
 })
@@ -181,7 +192,7 @@ describe('wq jobs list / show', () => {
 
   it('accepts the action first too', async () => {
     const r = await wq(['jobs', 'list', root, '--state', 'dead'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain(fx.dead[0])
   })
 
@@ -194,7 +205,7 @@ describe('wq jobs list / show', () => {
 
   it('show prints the job with its history and last errors', async () => {
     const [r, jsonResult] = await Promise.all([wq(['jobs', root, 'show', fx.dead[0]]), wq(['jobs', root, 'show', fx.dead[0], '--json'])])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(new RegExp(`^Job ${fx.dead[0]}\\s+dead\\s+pipeline default, queue mail`, 'm'))
     expect(r.stdout).toMatch(/attempts\s+2 of 2/)
     expect(r.stdout).toContain('bounce')
@@ -209,7 +220,7 @@ describe('wq jobs list / show', () => {
 
   it('show finds a job in any pipeline', async () => {
     const r = await wq(['jobs', root, 'show', fx.billing[0], '--json'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ pipeline: 'billing', job: { id: fx.billing[0], queue: 'invoices' } })
   })
 
@@ -223,7 +234,7 @@ describe('wq jobs list / show', () => {
 describe('wq stats', () => {
   it('prints counts, totals and rates per queue', async () => {
     const [r, jsonResult] = await Promise.all([wq(['stats', root, '--pipeline', 'default']), wq(['stats', root, '--json'])])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/ADDED\/S\s+DONE\/S\s+FAILED\/S/)
     expect(r.stdout).toMatch(/^\s+reports\s+2\s+1\s+0\s+0\s/m)
     const json = JSON.parse(jsonResult.stdout)
@@ -235,7 +246,7 @@ describe('wq stats', () => {
 
   it('--watch refreshes (one JSON line per refresh without a terminal)', async () => {
     const r = await wq(['stats', root, '--watch', '--interval', '0.1', '--count', '3', '--json'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     const frames = lines(r.stdout).map((l) => JSON.parse(l))
     expect(frames).toHaveLength(3)
     expect(frames[0].pipelines[0].queues[0].rates).toBeNull()
@@ -246,7 +257,7 @@ describe('wq stats', () => {
 describe('a pipeline directory given directly', () => {
   it('is read as that pipeline only', async () => {
     const r = await wq(['inspect', join(root, 'billing'), '--json'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout).pipelines.map((p: { name: string }) => p.name)).toEqual(['billing'])
   })
 })

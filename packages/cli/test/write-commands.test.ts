@@ -33,7 +33,7 @@ async function jobState(id: string): Promise<string | undefined> {
 describe('wq jobs retry / remove', () => {
   it('retry ID puts a dead job back to waiting', async () => {
     const r = await wq(['jobs', root, 'retry', fx.dead[0]])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain(`job ${fx.dead[0]}`)
     expect(await jobState(fx.dead[0])).toBe('waiting')
     expect(await jobState(fx.dead[1])).toBe('dead')
@@ -41,14 +41,14 @@ describe('wq jobs retry / remove', () => {
 
   it('retry --all-dead retries every dead job of the queue', async () => {
     const r = await wq(['jobs', root, 'retry', '--all-dead', '--queue', 'mail', '--json'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout).retried).toEqual([{ pipeline: 'default', queue: 'mail', count: 2 }])
     for (const id of fx.dead) expect(await jobState(id)).toBe('waiting')
   })
 
   it('remove ID deletes the job', async () => {
     const r = await wq(['jobs', root, 'remove', fx.waiting[0]])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     expect(await jobState(fx.waiting[0])).toBeUndefined()
     expect(await jobState(fx.waiting[1])).toBe('waiting')
   })
@@ -87,7 +87,7 @@ describe('wq snapshot / compact', () => {
   it('snapshot writes a snapshot covering the end of the log', async () => {
     const before = (await readdir(join(root, 'default'))).filter((n) => n.endsWith('.snap'))
     const r = await wq(['snapshot', root, '--json'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     const json = JSON.parse(r.stdout)
     const def = json.pipelines.find((p: { pipeline: string }) => p.pipeline === 'default')
     expect(def.snapshot.lsn).toBeGreaterThan(0)
@@ -99,7 +99,7 @@ describe('wq snapshot / compact', () => {
 
   it('compact keeps the state intact', async () => {
     const r = await wq(['compact', root, '--json'])
-    expect(r.code).toBe(0)
+    expect(r.code, r.stderr).toBe(0)
     const json = JSON.parse(r.stdout)
     expect(json.pipelines.map((p: { pipeline: string }) => p.pipeline)).toEqual(['billing', 'default'])
     expect(await jobState(fx.dead[0])).toBe('dead')

@@ -32,7 +32,7 @@ export function registerDemo(program: Command): void {
     .argument('[dir]', 'new or empty directory for the data (default: a temporary one, removed afterwards)')
     .option('--jobs <n>', 'jobs in the batch', '10000')
     .option('--concurrency <n>', 'jobs worked on at once', '64')
-    .option('--work-ms <ms>', 'mean simulated work per job', '8')
+    .option('--work-ms <ms>', 'mean simulated work per job', '12')
     .option('--kill-at <fraction>', 'kill the child when this fraction of the batch is processed', '0.5')
     .option('--keep', 'keep the temporary data directory to look at afterwards')
     .option('--json', 'print the outcome as JSON instead of the story')
@@ -62,7 +62,8 @@ async function demo(dir: string | undefined, opts: DemoOptions): Promise<void> {
   const { root, temporary } = await prepareDir(dir)
   const say = opts.json ? () => {} : (line: string) => process.stdout.write(`${line}\n`)
   say(c.bold('wq demo: a durable queue surviving kill -9'))
-  say(c.dim(`data directory ${root}\n`))
+  say(c.dim(`data directory ${root}`))
+  say('')
   let keep = !temporary || opts.keep === true
   try {
     const summary = await runDemo({ root, jobs, concurrency, workMs, killAt, stallMs: 15_000 }, say)
@@ -72,7 +73,8 @@ async function demo(dir: string | undefined, opts: DemoOptions): Promise<void> {
     }
     if (opts.json) printJson({ ...summary, kept: keep })
     else {
-      say(c.dim(`\ndone in ${formatDuration(summary.totalMs)}`))
+      say('')
+      say(c.dim(`done in ${formatDuration(summary.totalMs)}`))
       if (keep) say(`Look around: ${c.cyan(`wq inspect ${root}`)} · ${c.cyan(`wq dump ${root} --type fail`)} · ${c.cyan(`wq jobs ${root} list --state completed`)}`)
       else say(c.dim('(the temporary data was removed; run `wq demo ./some-dir` or add --keep to look around afterwards)'))
     }

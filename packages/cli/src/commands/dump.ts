@@ -5,13 +5,16 @@
  */
 import type { Command } from 'commander'
 import type { WalRecord } from '@wq/wal'
-import type { DescribedEvent } from '@wq/engine/inspect'
-import { describePosition, isAtOrAfter, isAtOrBefore, parsePosition, type LogPosition } from '../args.js'
+import { describePosition, isAtOrAfter, isAtOrBefore, parsePosition } from '../args.js'
 import { openDataDir, pipelineDir, selectOnePipeline } from '../data-dir.js'
 import { usageError } from '../errors.js'
 import { withExamples } from '../help.js'
 import { c } from '../output/colour.js'
-import { formatTime, formatValue, jsonReplacer } from '../output/format.js'
+import { jsonReplacer } from '../output/format.js'
+import { describeSafely } from '../dump/event.js'
+import { eventFilter, splitJobId } from '../dump/filter.js'
+import { eventLineFormatter } from '../dump/format.js'
+import { JobQueues } from '../dump/job-queues.js'
 import { LineWriter } from '../output/print.js'
 import { createProgress, silentProgress } from '../output/progress.js'
 
@@ -26,8 +29,6 @@ interface DumpOptions {
   json?: boolean
 }
 
-/** What one dumped line says: the described event, or the raw record when it cannot be decoded. */
-type DumpEvent = DescribedEvent | { lsn: number; type: string; time?: undefined; bytes: number; undecodable: string }
 
 export function registerDump(program: Command): void {
   const cmd = program
@@ -81,19 +82,24 @@ async function runDump(dir: string, opts: DumpOptions): Promise<void> {
   const out = new LineWriter()
   // The bar goes to stderr: only when stdout is redirected, or it would tangle with the lines.
   const progress = process.stdout.isTTY ? silentProgress : createProgress({ label: 'dump', total: lastLsn - firstLsn + 1 })
-  const matches = eventFilter({ queue: opts.queue, job: jobRef?.id }, types)
+  const matches = eventFilter({ queue: opts.queue, job: jobRef?.id, types })
+  const format = eventLineFormatter(lastLsn)
+  const jobQueues = new JobQueues()
   const startLsn = from?.kind === 'lsn' ? Math.max(from.lsn, firstLsn) : firstLsn
   let printed = 0
   try {
-    if (startLsn > firstLsn) await learnNames(reader, firstLsn, startLsn, describeEvent)
+    if (startLsn > firstLsn) {
+      await learnBefore(reader, { firstLsn, startLsn }, opts.queue !== undefined, (record) => jobQueues.track(describeSafely(record, describeEvent)))
+    }
     for await (const record of reader.records(startLsn)) {
       if (to?.kind === 'lsn' && record.lsn > to.lsn) break
       progress.update(record.lsn - firstLsn + 1)
-      const event = describe(record, describeEvent)
+      const event = describeSafely(record, describeEvent)
+      jobQueues.track(event)
       if (from && !isAtOrAfter(from, record.lsn, event.time)) continue
       if (to && !isAtOrBefore(to, record.lsn, event.time)) continue
       if (!matches(event)) continue
-      await out.write(opts.json ? JSON.stringify(event, jsonReplacer) : formatEvent(event))
+      await out.write(opts.json ? JSON.stringify(event, jsonReplacer) : format(event))
       if (++printed >= limit) break
     }
   } catch (err) {
@@ -113,93 +119,23 @@ function parseLimit(value: string): number {
   return n
 }
 
-function describe(record: WalRecord, describeEvent: (r: WalRecord) => DescribedEvent): DumpEvent {
-  try {
-    return describeEvent(record)
-  } catch (err) {
-    // A record the engine cannot decode is still shown, so dump never hides part of the log.
-    return { lsn: record.lsn, type: `raw:${record.type}`, bytes: record.payload.byteLength, undecodable: err instanceof Error ? err.message : String(err) }
-  }
-}
-
 /** The engine's record type for name interning (queue, group and tag names are logged once, then referred to by number). */
 const INTERN_RECORD_TYPE = 1
 
 /**
- * describeEvent learns interned names from the records it is shown; when the
- * dump starts mid-log, show it the intern records before the start (decoding
- * only those: the rest are skipped by type) so queues print by name.
+ * Starting mid-log: describeEvent learns interned names only from records it
+ * is shown, and the job→queue map only from adds. Show it the records before
+ * the start — all of them when filtering by queue, else only the intern ones
+ * (the rest are skipped by type, undecoded).
  */
-async function learnNames(
+async function learnBefore(
   reader: { records(from?: number): AsyncIterable<WalRecord> },
-  firstLsn: number,
-  startLsn: number,
-  describeEvent: (r: WalRecord) => DescribedEvent,
+  range: { firstLsn: number; startLsn: number },
+  everything: boolean,
+  learn: (record: WalRecord) => void,
 ): Promise<void> {
-  for await (const record of reader.records(firstLsn)) {
-    if (record.lsn >= startLsn) break
-    if (record.type === INTERN_RECORD_TYPE) describe(record, describeEvent)
+  for await (const record of reader.records(range.firstLsn)) {
+    if (record.lsn >= range.startLsn) break
+    if (everything || record.type === INTERN_RECORD_TYPE) learn(record)
   }
-}
-
-function splitJobId(id: string): { pipeline?: string; id: string } {
-  const colon = id.lastIndexOf(':')
-  return colon > 0 ? { pipeline: id.slice(0, colon), id: id.slice(colon + 1) } : { id }
-}
-
-function eventFilter(opts: { queue?: string; job?: string }, types: Set<string> | undefined): (event: DumpEvent) => boolean {
-  const { job, queue } = opts
-  return (event) => {
-    if (types && !types.has(event.type.toLowerCase())) return false
-    const fields = event as Record<string, unknown>
-    if (queue !== undefined && fields.queue !== queue && fields.toQueue !== queue) return false
-    if (job !== undefined && !mentionsJob(fields, job)) return false
-    return true
-  }
-}
-
-/** A job is mentioned as the event's job, or inside it: one of a bulk add's jobs, a stage's next job. */
-function mentionsJob(fields: Record<string, unknown>, id: string, depth = 0): boolean {
-  if (fields.jobId === id) return true
-  if (depth > 1) return false
-  for (const value of Object.values(fields)) {
-    if (Array.isArray(value)) {
-      for (const item of value) if (typeof item === 'object' && item !== null && mentionsJob(item as Record<string, unknown>, id, depth + 1)) return true
-    } else if (typeof value === 'object' && value !== null && !(value instanceof Date) && mentionsJob(value as Record<string, unknown>, id, depth + 1)) return true
-  }
-  return false
-}
-
-const TYPE_COLOURS: Record<string, (s: string) => string> = {
-  add: c.green,
-  'add-bulk': c.green,
-  complete: c.blue,
-  'run-complete': c.blue,
-  'complete-next': c.blue,
-  fail: c.yellow,
-  dead: c.red,
-  remove: c.red,
-  'remove-dead': c.red,
-}
-
-const SHOWN_APART = new Set(['lsn', 'type', 'time', 'jobId', 'queue'])
-
-/** `#LSN  time  type  queue  job  key=value …` */
-function formatEvent(event: DumpEvent): string {
-  const fields = event as Record<string, unknown>
-  const type = event.type.padEnd(10)
-  const colour = TYPE_COLOURS[event.type] ?? ((s: string) => s)
-  const rest = Object.entries(fields)
-    .filter(([key, value]) => !SHOWN_APART.has(key) && value !== undefined)
-    .map(([key, value]) => `${c.dim(`${key}=`)}${formatValue(value instanceof Date ? value.toISOString() : value, 80)}`)
-    .join(' ')
-  const parts = [
-    c.dim(`#${event.lsn}`),
-    event.time instanceof Date ? formatTime(event.time) : c.dim('-'.padEnd(23)),
-    colour(type),
-    typeof fields.queue === 'string' ? fields.queue : '',
-    typeof fields.jobId === 'string' ? c.cyan(fields.jobId) : '',
-    rest,
-  ]
-  return parts.filter((p) => p !== '').join('  ')
 }

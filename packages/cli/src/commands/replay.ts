@@ -74,7 +74,7 @@ async function runReplay(dir: string, opts: ReplayOptions): Promise<void> {
   }
   const asOf = until === undefined ? 'at the end of the log' : `as of ${describePosition(until)}`
   const lines = [
-    `${c.bold(`Pipeline ${pipeline}`)} ${asOf}` + c.dim(` (last record folded: LSN ${formatInt(view.lastLsn)}${view.snapshotLsn !== null ? `, from snapshot ${formatInt(view.snapshotLsn)}` : ''})`),
+    `${c.bold(`Pipeline ${pipeline}`)} ${asOf}` + c.dim(foldNote(until, view)),
     '',
     renderQueueTable(view.queues()),
   ]
@@ -98,4 +98,12 @@ export async function replayView(root: string, pipeline: string, until?: LogPosi
   } finally {
     progress.stop()
   }
+}
+
+/** What the fold covered, where the heading alone does not say it. */
+function foldNote(until: LogPosition | undefined, view: PipelineView): string {
+  const notes: string[] = []
+  if (until?.kind !== 'lsn') notes.push(`last record folded: LSN ${formatInt(view.lastLsn)}`)
+  if (view.snapshotLsn !== null) notes.push(`from the snapshot at LSN ${formatInt(view.snapshotLsn)}`)
+  return notes.length > 0 ? ` (${notes.join(', ')})` : ''
 }

@@ -38,6 +38,7 @@ export function formatLatency(ms: number): string {
 
 /** A rate per second, rounded to something readable. */
 export function formatRate(perSecond: number, unit = '/s'): string {
+  if (perSecond === 0) return `0${unit}`
   if (perSecond >= 100) return `${formatInt(Math.round(perSecond))}${unit}`
   return `${perSecond.toFixed(perSecond >= 10 ? 1 : 2)}${unit}`
 }

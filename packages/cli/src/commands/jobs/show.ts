@@ -55,19 +55,21 @@ function renderJob(pipeline: string, job: JobInfo): string {
   const lines = [`${c.bold(`Job ${job.id}`)}  ${colourState(job.state)}  ${c.dim(`pipeline ${pipeline}, queue ${job.queue}`)}`, renderFields(fields, '  ')]
   if (job.history.length > 0) {
     lines.push('', c.bold('History'))
-    for (const h of job.history) lines.push(`  ${formatTime(h.at)}  ${colourState(h.state.padEnd(9))}${h.note ? `  ${c.dim(h.note)}` : ''}`)
+    for (const h of job.history) lines.push(`  ${formatTime(h.at)}  ${h.note ? `${colourState(h.state.padEnd(9))}  ${c.dim(h.note)}` : colourState(h.state)}`)
   }
   if (job.errors.length > 0) {
     lines.push('', c.bold(`Last errors (${job.errors.length})`))
-    for (const e of job.errors) {
+    job.errors.forEach((e, i) => {
       lines.push(`  ${formatTime(e.at)}  ${c.red(e.message)}`)
-      if (e.stack) {
+      // The newest error's stack (all of them with --verbose): older ones usually repeat it.
+      const showStack = isVerbose() || i === job.errors.length - 1
+      if (e.stack && showStack) {
         const stack = e.stack.split('\n').filter((l) => /^\s+at /.test(l))
         const shown = isVerbose() ? stack : stack.slice(0, STACK_LINES)
         for (const l of shown) lines.push(c.dim(`      ${l.trim()}`))
         if (shown.length < stack.length) lines.push(c.dim(`      … ${stack.length - shown.length} more (--verbose)`))
       }
-    }
+    })
   }
   return lines.join('\n')
 }
