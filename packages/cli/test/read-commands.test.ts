@@ -245,12 +245,15 @@ describe('wq stats', () => {
   })
 
   it('--watch refreshes (one JSON line per refresh without a terminal)', async () => {
-    const r = await wq(['stats', root, '--watch', '--interval', '0.1', '--count', '3', '--json'])
+    const r = await wq(['stats', root, '--watch', '--interval', '0.1', '--count', '3', '--window', '3600', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const frames = lines(r.stdout).map((l) => JSON.parse(l))
     expect(frames).toHaveLength(3)
-    expect(frames[0].pipelines[0].queues[0].rates).toBeNull()
-    expect(frames[2].pipelines[0].queues[0].rates).not.toBeNull()
+    // The first frame's rates are over the past --window (the fixture's adds are in it), the next ones between refreshes (nothing happens).
+    const invoices = (frame: { pipelines: { queues: { rates: { added: number } }[] }[] }) => frame.pipelines[0].queues[0].rates
+    expect(invoices(frames[0]).added).toBeCloseTo(2 / 3600, 6)
+    for (const frame of frames.slice(1)) expect(invoices(frame)).toEqual({ added: 0, completed: 0, failed: 0 })
+    expect(new Date(frames[2].at).getTime()).toBeGreaterThan(new Date(frames[0].at).getTime())
   })
 })
 

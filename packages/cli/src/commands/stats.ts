@@ -54,7 +54,7 @@ export function registerStats(program: Command): void {
     .option('-p, --pipeline <name>', 'only this pipeline')
     .option('-w, --watch', 'refresh until interrupted (Ctrl-C)')
     .option('--interval <seconds>', 'with --watch: seconds between refreshes', '1')
-    .option('--window <seconds>', 'without --watch: measure throughput over this many past seconds', '60')
+    .option('--window <seconds>', 'measure throughput over this many past seconds (the first refresh with --watch)', '60')
     .option('--count <n>', 'with --watch: stop after this many refreshes')
     .option('--json', 'print as JSON (one JSON line per refresh with --watch)')
     .action(async (dir: string, opts: StatsOptions) => runStats(dir, opts))
@@ -71,12 +71,13 @@ async function runStats(dir: string, opts: StatsOptions): Promise<void> {
   if (!opts.watch) {
     const now = await sample(data, pipelines)
     const past = await sample(data, pipelines, new Date(now.at - windowSeconds * 1000)).catch(() => null)
-    emit(combine(now, past), opts, `over the last ${windowSeconds} s`)
+    emit(combine(now, past), opts, `over the last ${formatSeconds(windowSeconds)}`)
     return
   }
 
   const live = process.stdout.isTTY === true && !opts.json
-  let previous: Sample | null = null
+  // The first frame's rates are over the past --window, like a one-shot run; later ones between refreshes.
+  let previous: Sample | null = await sample(data, pipelines, new Date(Date.now() - windowSeconds * 1000)).catch(() => null)
   let drawnLines = 0
   let stopped = false
   const stop = (): void => {
@@ -89,7 +90,7 @@ async function runStats(dir: string, opts: StatsOptions): Promise<void> {
       if (i > 0) await sleep(interval * 1000, () => stopped)
       if (stopped) break
       const current = await sample(data, pipelines)
-      const text = render(combine(current, previous), opts, previous ? `over the last ${((current.at - previous.at) / 1000).toFixed(1)} s` : 'after the next refresh')
+      const text = render(combine(current, previous), opts, previous ? `over the last ${formatSeconds((current.at - previous.at) / 1000)}` : 'after the next refresh')
       if (live) {
         // Move back over the previous frame and clear it: refresh in place.
         if (drawnLines > 0) process.stdout.write(`\u001b[${drawnLines}A\u001b[J`)
@@ -198,4 +199,8 @@ function render(stats: { at: Date; pipelines: PipelineStats[] }, opts: StatsOpti
       ].join('\n'),
     )
     .join('\n\n')
+}
+
+function formatSeconds(seconds: number): string {
+  return `${seconds >= 10 ? Math.round(seconds) : seconds.toFixed(1)} s`
 }

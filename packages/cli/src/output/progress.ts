@@ -4,7 +4,7 @@
  * calling update() per record costs next to nothing.
  */
 import { c } from './colour.js'
-import { formatDuration, formatInt } from './format.js'
+import { formatBytes, formatDuration, formatInt } from './format.js'
 
 export interface Progress {
   /** Sets how much is done (same unit as total). */
@@ -16,6 +16,8 @@ export interface Progress {
 }
 
 const REDRAW_MS = 80
+/** Work shorter than this never shows a bar (no flicker for small logs). */
+const SHOW_AFTER_MS = 250
 const BAR_WIDTH = 28
 
 export interface ProgressOptions {
@@ -46,7 +48,7 @@ export function createProgress(opts: ProgressOptions): Progress {
   let lastDraw = 0
   let drawn = false
 
-  const formatAmount = (n: number): string => (opts.unit === 'bytes' ? `${(n / 1048576).toFixed(1)} MiB` : formatInt(n))
+  const formatAmount = (n: number): string => (opts.unit === 'bytes' ? formatBytes(n) : formatInt(n))
 
   const draw = (): void => {
     const ratio = total > 0 ? Math.min(1, done / total) : 0
@@ -63,13 +65,14 @@ export function createProgress(opts: ProgressOptions): Progress {
       done = value
       if (newTotal !== undefined) total = newTotal
       const now = Date.now()
+      if (now - started < SHOW_AFTER_MS) return
       if (now - lastDraw < REDRAW_MS && done < total) return
       lastDraw = now
       draw()
     },
     label(text) {
       label = text
-      draw()
+      if (Date.now() - started >= SHOW_AFTER_MS) draw()
     },
     stop() {
       if (drawn) stream.write('\r\u001b[2K')
