@@ -56,7 +56,7 @@ export async function crash(engine: Engine): Promise<void> {
     if (p === null) continue
     p.closing = true
     p.timers.stop()
-    for (const run of p.runs.active.values()) run.settled = true
+    for (const run of p.runs.activeRuns()) run.settled = true
     p.runs.flushStarts()
     await p.log.close()
   }

@@ -5,7 +5,7 @@
  */
 import { decodeValue } from '../codec/data.js'
 import { publicJobId } from '../state/job-info.js'
-import type { JobRecord } from '../state/job.js'
+import type { JobRecord, RunRef } from '../state/job.js'
 import { revertStart } from '../state/transitions.js'
 import type { CommitWaiter } from './committer.js'
 import type { HandlerContext } from '../types.js'
@@ -19,13 +19,15 @@ export interface RunHost {
   progress(run: ActiveJob, value: unknown): void
 }
 
-export class ActiveJob<T = unknown> implements HandlerContext, CommitWaiter {
+export class ActiveJob<T = unknown> implements HandlerContext, CommitWaiter, RunRef {
   /** Whether the start is still unlogged (it rides with the next flush, or with the completion). */
   startPending = true
   /** The completion/failure record also carried the start (undo the start if it fails). */
   combinedStart = false
   /** Completed, failed, expired or released: later settle calls are refused. */
   settled = false
+  /** LSN of the start record, 0 while not logged (snapshots cut on it). */
+  startLsn = 0
   /** Earliest of lease expiry and timeout; Infinity when neither applies. */
   deadline = Infinity
   leaseExpiresAt = Infinity
@@ -63,7 +65,7 @@ export class ActiveJob<T = unknown> implements HandlerContext, CommitWaiter {
 
   /** The job's data, decoded on first access. */
   get data(): T {
-    if (this.decoded === NOT_DECODED) this.decoded = decodeValue(this.record.data)
+    if (this.decoded === NOT_DECODED) this.decoded = decodeValue(this.record.bytes())
     return this.decoded as T
   }
 
@@ -127,7 +129,10 @@ export class ActiveJob<T = unknown> implements HandlerContext, CommitWaiter {
   }
 
   failed(err: Error): void {
-    if (this.combinedStart) revertStart(this.record)
+    if (this.combinedStart) {
+      revertStart(this.record)
+      this.record.run = null
+    }
     this.onFailed?.(err)
   }
 }

@@ -40,11 +40,13 @@ function runAtOf(o: AddOptions, now: number): number {
   return 0
 }
 
-/** Validate and encode one add. Throws (writing nothing) on bad data. The data view is valid until the next encode. */
-export function prepareAdd(p: Pipeline, queue: string, data: unknown, o: AddOptions, now = p.now()): PreparedAdd {
+/** Validate and encode one add. Throws (writing nothing) on bad data. `into` reuses a scratch object. */
+export function prepareAdd(p: Pipeline, queue: string, data: unknown, o: AddOptions, now = p.now(), into?: PreparedAdd): PreparedAdd {
   const bytes = encodeValue(data, p.settings.maxDataBytes)
   const q = p.queueState(queue)
-  const params = emptyAddParams()
+  const params = into?.params ?? emptyAddParams()
+  params.group = undefined
+  params.tags = undefined
   params.priority = o.priority ?? 0
   params.runAt = runAtOf(o, now)
   params.key = o.key
@@ -57,8 +59,19 @@ export function prepareAdd(p: Pipeline, queue: string, data: unknown, o: AddOpti
     params.tags = o.tags
     ids = { group: o.group === undefined ? 0 : p.intern(o.group), tags: o.tags?.map((t) => p.intern(t)) }
   }
+  if (into !== undefined) {
+    into.rt = p.queueRuntime(q)
+    into.queueId = q.id
+    into.jobId = ++p.state.maxJobId
+    into.ids = ids
+    into.data = bytes
+    return into
+  }
   return { rt: p.queueRuntime(q), queueId: q.id, jobId: ++p.state.maxJobId, params, ids, data: bytes }
 }
+
+/** Scratch for single adds: encoding is synchronous, so one object serves every call. */
+const scratch: PreparedAdd = { rt: null as unknown as QueueRuntime, queueId: 0, jobId: 0, params: emptyAddParams(), ids: null, data: new Uint8Array(0) }
 
 class AddWaiter implements CommitWaiter {
   constructor(private readonly rt: QueueRuntime, private readonly job: Job, private readonly pendingKey: string | null, private readonly p: Pipeline) {}
@@ -103,29 +116,42 @@ function duplicate(p: Pipeline, queue: string, data: unknown, o: AddOptions): Pr
   })
 }
 
-export async function addOne(p: Pipeline, queue: string, data: unknown, o: AddOptions): Promise<Job> {
-  p.checkOpen()
-  if (o.key !== undefined) {
-    const dup = duplicate(p, queue, data, o)
-    if (dup !== undefined) return dup
-  }
-  const rt = p.queueRuntime(p.queueState(queue))
-  if (rt.maxPending !== Infinity && rt.full) {
-    encodeValue(data, p.settings.maxDataBytes) // refuse bad data before waiting
-    await waitForSpace(rt)
+/** Add one job; resolves with its handle once the add is durable and applied. */
+export function addOne(p: Pipeline, queue: string, data: unknown, o: AddOptions): Promise<Job> {
+  try {
     p.checkOpen()
     if (o.key !== undefined) {
       const dup = duplicate(p, queue, data, o)
       if (dup !== undefined) return dup
     }
+    const rt = p.queueRuntime(p.queueState(queue))
+    if (rt.maxPending !== Infinity && rt.full) return addWhenRoom(p, rt, queue, data, o)
+    return submitAdd(p, rt, queue, data, o)
+  } catch (err) {
+    return Promise.reject(err)
   }
-  const a = prepareAdd(p, queue, data, o)
+}
+
+async function addWhenRoom(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, o: AddOptions): Promise<Job> {
+  encodeValue(data, p.settings.maxDataBytes) // refuse bad data before waiting
+  await waitForSpace(rt)
+  p.checkOpen()
+  if (o.key !== undefined) {
+    const dup = duplicate(p, queue, data, o)
+    if (dup !== undefined) return dup
+  }
+  return submitAdd(p, rt, queue, data, o)
+}
+
+function submitAdd(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, o: AddOptions): Promise<Job> {
+  const now = p.now()
+  const a = prepareAdd(p, queue, data, o, now, scratch)
   const job = new Job(p, a.jobId, queue)
   const pendingKey = o.key !== undefined ? `${a.queueId}\0${o.key}` : null
-  const payload = p.ew.add(p.now(), a.queueId, a.jobId, a.params, a.ids, a.data)
+  const payload = p.ew.add(now, a.queueId, a.jobId, a.params, a.ids, a.data)
   rt.inflightAdds++
   try {
-    p.committer.submit(EV_ADD, payload, APPLY, new AddWaiter(rt, job, pendingKey, p), true)
+    p.committer.submit(EV_ADD, payload, APPLY, pendingKey === null ? job.waiter(rt) : new AddWaiter(rt, job, pendingKey, p), true)
   } catch (err) {
     rt.inflightAdds--
     throw err
@@ -135,7 +161,7 @@ export async function addOne(p: Pipeline, queue: string, data: unknown, o: AddOp
 }
 
 const BULK_RECORD_JOBS = 4096
-const BULK_RECORD_BYTES = 1 << 20
+const BULK_RECORD_BYTES = 64 * 1024 // small next to a slab, so little slab space is wasted
 
 /**
  * Add many jobs: encoded into few records (one per ~4096 jobs / 1 MiB), all

@@ -123,7 +123,10 @@ export class Committer {
     for (let i = this.head; i < lsns.length; i++) {
       const ref = refs[i]
       if (ref === null) continue
-      if (kinds[i] === EAGER_START) revertStart(ref as JobRecord)
+      if (kinds[i] === EAGER_START) {
+        revertStart(ref as JobRecord)
+        ;(ref as JobRecord).run = null
+      }
       else (ref as CommitWaiter).failed(err)
     }
     this.lsns.length = this.types.length = this.payloads.length = this.kinds.length = this.refs.length = 0

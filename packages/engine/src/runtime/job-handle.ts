@@ -7,13 +7,15 @@ import { JobDeadError, JobStateError } from '../errors.js'
 import { COMPLETED, DEAD, REMOVED, STATE_NAMES, type JobRecord } from '../state/job.js'
 import { jobInfo, publicJobId, type JobInfo, type JobState } from '../state/job-info.js'
 import type { Pipeline } from './pipeline.js'
+import type { CommitWaiter } from './committer.js'
 import { moveJobTo, removeJob, retryJob } from './job-ops.js'
 
-export class Job<T = unknown, R = unknown> {
+export class Job<T = unknown, R = unknown> implements CommitWaiter {
   /** Resolves once the add is durable (then the job exists in the state). */
   readonly added: Promise<Job<T, R>>
   private resolveAdded: ((j: Job<T, R>) => void) | null = null
   private rejectAdded: ((e: Error) => void) | null = null
+  private rt: { inflightAdds: number } | null = null
 
   constructor(
     private readonly p: Pipeline,
@@ -28,6 +30,24 @@ export class Job<T = unknown, R = unknown> {
         this.resolveAdded = resolve
         this.rejectAdded = reject
       })
+  }
+
+  /** @internal The job itself waits for its add record (no extra object per add). */
+  waiter(rt: { inflightAdds: number }): CommitWaiter {
+    this.rt = rt
+    return this
+  }
+
+  /** @internal */
+  committed(): void {
+    this.rt!.inflightAdds--
+    this.settleAdd(null)
+  }
+
+  /** @internal */
+  failed(err: Error): void {
+    this.rt!.inflightAdds--
+    this.settleAdd(err)
   }
 
   /** @internal */
@@ -57,7 +77,7 @@ export class Job<T = unknown, R = unknown> {
 
   get data(): T | undefined {
     const r = this.record()
-    return r === undefined ? undefined : (decodeValue(r.data) as T)
+    return r === undefined ? undefined : (decodeValue(r.bytes()) as T)
   }
 
   get attempts(): number {

@@ -8,7 +8,7 @@ import { EV_INTERN, EV_QUEUE_CONFIG } from '../codec/event-types.js'
 import { decodeValue } from '../codec/data.js'
 import { JobDeadError, JobRemovedError, EngineClosedError } from '../errors.js'
 import type { ApplyObserver } from '../state/apply.js'
-import { DELAYED, WAITING, type JobRecord } from '../state/job.js'
+import { ACTIVE, DELAYED, WAITING, type JobRecord } from '../state/job.js'
 import { publicJobId } from '../state/job-info.js'
 import type { PipelineState } from '../state/pipeline-state.js'
 import type { QueueState, StoredQueueConfig } from '../state/queue-state.js'
@@ -181,7 +181,7 @@ export class Pipeline implements ApplyObserver {
 
   completed(job: JobRecord, result: Uint8Array | undefined): void {
     const q = job.queue
-    this.runs.startLsns.delete(job.id)
+    job.run = null
     this.queueRuntime(q).metrics.completed(this.now())
     const f = this.finishers.get(job.id)
     if (f !== undefined || this.events.has('completed')) {
@@ -197,7 +197,7 @@ export class Pipeline implements ApplyObserver {
   }
 
   failed(job: JobRecord, outcome: number, message: string, stack: string | undefined): void {
-    this.runs.startLsns.delete(job.id)
+    if (job.state !== ACTIVE) job.run = null
     const err = new Error(message)
     if (stack !== undefined) err.stack = stack
     if (outcome === TO_DEAD) {

@@ -33,10 +33,9 @@ function isNextStage(v: unknown): v is NextStage {
 }
 
 export class RunManager implements RunHost {
-  readonly active = new Map<number, ActiveJob>()
+  /** Runs handed out and not yet settled. */
+  activeCount = 0
   readonly deadlines = new DeadlineHeap()
-  /** LSN of each running job's start record (0 while not logged); snapshots use it to cut consistently. */
-  readonly startLsns = new Map<number, number>()
   private pendingStarts: ActiveJob[] = []
   private startFlushScheduled = false
 
@@ -52,8 +51,8 @@ export class RunManager implements RunHost {
     const now = p.now()
     startJob(job, now)
     const run = new ActiveJob(this, job, now, leaseMs, timeoutMs)
-    this.active.set(job.id, run)
-    this.startLsns.set(job.id, 0)
+    job.run = run
+    this.activeCount++
     this.pendingStarts.push(run)
     if (!this.startFlushScheduled) {
       this.startFlushScheduled = true
@@ -92,8 +91,7 @@ export class RunManager implements RunHost {
     if (!run.startPending) return
     run.startPending = false
     try {
-      const lsn = this.p.committer.submit(EV_START, this.p.ew.start(run.startedAt, run.record.id), EAGER_START, run.record)
-      this.startLsns.set(run.record.id, lsn)
+      run.startLsn = this.p.committer.submit(EV_START, this.p.ew.start(run.startedAt, run.record.id), EAGER_START, run.record)
     } catch {
       // The log is broken: the pipeline reports it; the job's completion will fail the same way.
     }
@@ -114,10 +112,10 @@ export class RunManager implements RunHost {
     if (typeof lease === 'string') {
       const hash = lease.lastIndexOf('#')
       const parsed = parseJobId(hash < 0 ? lease : lease.slice(0, hash))
-      run = parsed && parsed.pipeline === this.p.name ? this.active.get(parsed.id) : undefined
+      run = parsed && parsed.pipeline === this.p.name ? (this.p.state.jobs.get(parsed.id)?.run as ActiveJob | null | undefined) ?? undefined : undefined
       if (run !== undefined && hash >= 0 && String(run.record.attempts) !== lease.slice(hash + 1)) run = undefined
     } else run = lease
-    if (run === undefined || run.settled || this.active.get(run.record.id) !== run) {
+    if (run === undefined || run.settled || run.record.run !== run) {
       throw new LeaseError(`lease ${typeof lease === 'string' ? lease : lease.token} is not held (expired, settled or unknown)`)
     }
     return run
@@ -125,7 +123,7 @@ export class RunManager implements RunHost {
 
   private finish(run: ActiveJob): void {
     run.settled = true
-    this.active.delete(run.record.id)
+    this.activeCount--
     if (run.hi >= 0) this.deadlines.remove(run)
   }
 
@@ -236,9 +234,20 @@ export class RunManager implements RunHost {
     }
   }
 
+  /** Live (unsettled) runs. Scans the jobs: only used at shutdown. */
+  activeRuns(): ActiveJob[] {
+    const out: ActiveJob[] = []
+    if (this.activeCount === 0) return out
+    for (const job of this.p.state.jobs.values()) {
+      const run = job.run as ActiveJob | null
+      if (job.state === ACTIVE && run !== null && !run.settled) out.push(run)
+    }
+    return out
+  }
+
   /** Abort every running job and put it back without counting the attempt (shutdown timeout). */
   releaseAll(reason: Error): void {
-    for (const run of [...this.active.values()]) {
+    for (const run of this.activeRuns()) {
       run.abort(reason)
       this.fail(run, reason, true)
     }

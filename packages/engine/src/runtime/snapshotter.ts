@@ -40,10 +40,9 @@ export class Snapshotter {
     this.eventsAt = c.pushedEvents
     this.bytesAt = c.pushedBytes
     const lsn = p.state.lsn
-    const starts = p.runs.startLsns
     const startLogged = (job: JobRecord): boolean => {
-      const at = starts.get(job.id)
-      return at === undefined || (at > 0 && at <= lsn)
+      const run = job.run
+      return run === null || (run.startLsn > 0 && run.startLsn <= lsn)
     }
     const chunks = encodeSnapshot(p.state, lsn, startLogged)
     this.running = p.log.writeSnapshot(lsn, chunks).then(

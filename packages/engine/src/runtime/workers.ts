@@ -130,6 +130,6 @@ export class WorkerPool {
       if (timedOut) this.p.runs.releaseAll(new EngineClosedError('engine closed while the job was running'))
     }
     // Leases held by remote workers are released too: their jobs go back.
-    if (this.p.runs.active.size > 0) this.p.runs.releaseAll(new EngineClosedError('engine closed while the job was leased'))
+    if (this.p.runs.activeCount > 0) this.p.runs.releaseAll(new EngineClosedError('engine closed while the job was leased'))
   }
 }

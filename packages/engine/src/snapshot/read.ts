@@ -63,7 +63,8 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
     const lane = q.lane(flags & SF_GROUP ? strings[r.uint()] : undefined)
     const startedAt = flags & SF_STARTED ? r.uint() : undefined
     const data = r.bytes()
-    const job = new JobRecord(id, q, lane, priority, maxAttempts, createdAt, data)
+    const job = new JobRecord(id, lane, priority, maxAttempts, createdAt)
+    s.store.retain(job, data)
     job.seq = seq
     job.attempts = attempts
     job.state = state

@@ -104,7 +104,7 @@ function writeJob(w: SlabWriter, s: PipelineState, job: JobRecord, startLogged: 
   if (flags & SF_RUN_AT) w.uint(job.runAt!)
   if (flags & SF_GROUP) w.uint(s.stringIds.get(lane.group!)!)
   if (flags & SF_STARTED) w.uint(startedAt!)
-  w.bytes(job.data)
+  w.bytes(job.bytes())
   if (x === null) return
   w.str(x.key ?? '')
   w.uint(x.key === undefined ? 0 : 1)

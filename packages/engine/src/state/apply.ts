@@ -176,7 +176,7 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
     case E.EV_REPLACE: {
       const job = knownJob(s, r.uint())
       const data = r.bytes()
-      if (job !== undefined && (job.state === WAITING || job.state === DELAYED)) replaceData(job, data)
+      if (job !== undefined && (job.state === WAITING || job.state === DELAYED)) replaceData(s, job, data)
       break
     }
     case E.EV_PAUSE:

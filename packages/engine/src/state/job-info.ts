@@ -57,7 +57,7 @@ export function jobInfo(pipeline: string, job: JobRecord): JobInfo {
     id: publicJobId(pipeline, job.id),
     queue: job.queue.name,
     state,
-    data: safeDecode(job.data),
+    data: safeDecode(job.bytes()),
     priority: job.priority,
     tags: x?.tags ? [...x.tags] : [],
     attempts: job.attempts,

@@ -50,6 +50,13 @@ export class JobExtra {
   finishedAt: number | undefined = undefined
 }
 
+/** The runtime run of an active job (see runtime/active-job.ts); kept on the record to avoid a map per run. */
+export interface RunRef {
+  /** LSN of the run's start record, 0 while not logged. */
+  startLsn: number
+  settled: boolean
+}
+
 export const MAX_ERRORS = 5
 export const MAX_HISTORY = 20
 
@@ -57,22 +64,71 @@ export class JobRecord {
   /** Index in the heap holding it (a lane's ready heap or the delayed heap), -1 when in none. */
   hi = -1
   state = WAITING
-  attempts = 0
+  /** attempts (low 16 bits) and maxAttempts (high bits) in one small integer. */
+  private am = 0
   /** Order among equals: assigned once at add. */
   seq = 0
-  runAt: number | undefined = undefined
-  startedAt: number | undefined = undefined
+  /** runAt while delayed, startedAt otherwise (a job is never both: one field, not two). */
+  private at: number | undefined = undefined
   extra: JobExtra | null = null
+  /** Set while a run of this job is live or its outcome is not yet applied. */
+  run: RunRef | null = null
+  /** Where the data bytes are (see DataStore). */
+  dataSlab = -1
+  dataOff = 0
+  dataLen = 0
 
   constructor(
     readonly id: number,
-    public queue: QueueState,
+    /** The lane it belongs to; its queue is the job's queue. */
     public lane: Lane,
     public priority: number,
-    public maxAttempts: number,
+    maxAttempts: number,
     readonly createdAt: number,
-    public data: Uint8Array,
-  ) {}
+  ) {
+    this.maxAttempts = maxAttempts
+  }
+
+  get queue(): QueueState {
+    return this.lane.queue
+  }
+
+  get attempts(): number {
+    return this.am & 0xffff
+  }
+
+  set attempts(v: number) {
+    this.am = (this.am & ~0xffff) | (Math.max(0, Math.min(v, 0xffff)))
+  }
+
+  get maxAttempts(): number {
+    return this.am >>> 16
+  }
+
+  set maxAttempts(v: number) {
+    this.am = (Math.max(1, Math.min(v, 0x7fff)) << 16) | (this.am & 0xffff)
+  }
+
+  get runAt(): number | undefined {
+    return this.state === DELAYED ? this.at : undefined
+  }
+
+  set runAt(v: number | undefined) {
+    this.at = v
+  }
+
+  get startedAt(): number | undefined {
+    return this.state === DELAYED ? undefined : this.at
+  }
+
+  set startedAt(v: number | undefined) {
+    this.at = v
+  }
+
+  /** The job's msgpack data bytes. */
+  bytes(): Uint8Array {
+    return this.queue.store.view(this)
+  }
 
   ext(): JobExtra {
     return this.extra ?? (this.extra = new JobExtra())

@@ -5,6 +5,7 @@
 import { JobHeap, byRunAt } from './heap.js'
 import type { JobRecord, StoredBackoff } from './job.js'
 import { QueueState } from './queue-state.js'
+import { DataStore } from './data-store.js'
 
 /** A recurring job definition (cron), persisted with its next run time. */
 export interface ScheduleState {
@@ -45,6 +46,8 @@ export class PipelineState {
   readonly delayed = new JobHeap(byRunAt)
   readonly tags = new Map<string, Set<JobRecord>>()
   readonly schedules = new Map<string, ScheduleState>()
+  /** Job data bytes (reference-counted slabs). */
+  readonly store = new DataStore()
   nextSeq = 1
   maxJobId = 0
   /** LSN of the last event folded in. */
@@ -68,7 +71,7 @@ export class PipelineState {
   queueById(id: number): QueueState {
     let q = this.queues.get(id)
     if (q === undefined) {
-      q = new QueueState(id, this.str(id))
+      q = new QueueState(id, this.str(id), this.store)
       this.queues.set(id, q)
       this.queuesByName.set(q.name, q)
     }

@@ -6,6 +6,7 @@
 import { Deque } from './deque.js'
 import { Lane } from './lane.js'
 import type { JobRecord, StoredBackoff } from './job.js'
+import type { DataStore } from './data-store.js'
 
 /** Queue settings that change what events mean, so they are logged. */
 export interface StoredQueueConfig {
@@ -64,7 +65,7 @@ export class QueueState implements StoredQueueConfig {
   readonly counts: QueueCounts = { waiting: 0, delayed: 0, active: 0, dead: 0, completed: 0 }
   readonly totals: QueueTotals = { added: 0, completed: 0, failed: 0, retried: 0, dead: 0 }
 
-  constructor(readonly id: number, readonly name: string) {
+  constructor(readonly id: number, readonly name: string, readonly store: DataStore) {
     this.defaultLane = new Lane(this, undefined)
   }
 

@@ -37,6 +37,13 @@ function unindexTags(s: PipelineState, job: JobRecord): void {
   }
 }
 
+/** The job leaves the state for good: index, tags, data. */
+function forget(s: PipelineState, job: JobRecord): void {
+  s.jobs.delete(job.id)
+  unindexTags(s, job)
+  s.store.release(job)
+}
+
 function releaseKey(job: JobRecord): void {
   const key = job.extra?.key
   if (key !== undefined && job.queue.keys.get(key) === job) job.queue.keys.delete(key)
@@ -74,7 +81,8 @@ function joinLane(job: JobRecord, lane: Lane): void {
 export function addJob(s: PipelineState, q: QueueState, id: number, time: number, p: AddParams, data: Uint8Array): JobRecord {
   const lane = q.lane(p.group)
   lane.members++
-  const job = new JobRecord(id, q, lane, p.priority, p.maxAttempts > 0 ? p.maxAttempts : q.attempts, time, data)
+  const job = new JobRecord(id, lane, p.priority, p.maxAttempts > 0 ? p.maxAttempts : q.attempts, time)
+  s.store.retain(job, data)
   job.seq = s.nextSeq++
   if (p.key !== undefined || p.tags !== undefined || p.backoff !== undefined || p.timeout > 0) {
     const x = job.ext()
@@ -144,8 +152,7 @@ function evictCompleted(s: PipelineState, q: QueueState, now: number): void {
       const tooOld = maxAge > 0 && now - (head.extra?.finishedAt ?? 0) > maxAge
       if (!tooMany && !tooOld) break
       q.counts.completed--
-      s.jobs.delete(head.id)
-      unindexTags(s, head)
+      forget(s, head)
       head.state = REMOVED
     }
     q.completed.shift()
@@ -167,8 +174,7 @@ export function completeJob(s: PipelineState, job: JobRecord, time: number, resu
   if (q.keepCompleted > 0) q.completed.push(job)
   else {
     q.counts.completed--
-    s.jobs.delete(job.id)
-    unindexTags(s, job)
+    forget(s, job)
   }
   evictCompleted(s, q, time)
 }
@@ -255,8 +261,7 @@ export function retryJob(job: JobRecord, time: number): void {
 
 export function removeJob(s: PipelineState, job: JobRecord, time: number): void {
   detach(s, job)
-  unindexTags(s, job)
-  s.jobs.delete(job.id)
+  forget(s, job)
   job.state = REMOVED
   job.note('removed', time)
 }
@@ -266,19 +271,22 @@ export function moveJob(s: PipelineState, job: JobRecord, to: QueueState, time: 
   const from = job.queue
   detach(s, job)
   if (job.state === COMPLETED) job.ext().finishedAt = undefined
-  job.queue = to
   joinLane(job, to.lane(job.lane.group))
   job.attempts = 0
   job.maxAttempts = to.attempts
-  if (data !== undefined) job.data = data
+  if (data !== undefined) {
+    s.store.release(job)
+    s.store.retain(job, data)
+  }
   job.note('moved', time, `from ${from.name}`)
   to.totals.added++
   claimKey(job)
   enqueueReady(job)
 }
 
-export function replaceData(job: JobRecord, data: Uint8Array): void {
-  job.data = data
+export function replaceData(s: PipelineState, job: JobRecord, data: Uint8Array): void {
+  s.store.release(job)
+  s.store.retain(job, data)
 }
 
 export function setBackoff(job: JobRecord, backoff: StoredBackoff | undefined): void {

@@ -1,0 +1,169 @@
+/**
+ * Engine benchmarks: end-to-end add + process (no-op handler, concurrency
+ * 100) per durability mode, addBulk, replay and snapshot-load speed, and
+ * memory per waiting job. Writes its table to bench/RESULTS.md (section
+ * "engine"). `--quick` runs small sizes (a smoke run, not a measurement).
+ *
+ *   pnpm bench:engine [--quick] [--only e2e,bulk,recovery,memory]
+ */
+import { fork } from 'node:child_process'
+import { mkdirSync, readdirSync, rmSync, unlinkSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Engine, type DurabilityMode } from '@wq/engine'
+import { machineFacts, table, writeSection } from '../results-md.js'
+
+const quick = process.argv.includes('--quick')
+const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? process.argv[process.argv.indexOf('--only') + 1]
+const only = process.argv.includes('--only') || onlyArg?.includes(',') || process.argv.some((a) => a.startsWith('--only=')) ? new Set(onlyArg!.split(',')) : null
+const ROOT = fileURLToPath(new URL('../../.data/bench-engine/', import.meta.url))
+const silent = { info() {}, warn() {}, error() {} }
+const payload = (i: number) => ({ id: i, to: 'user@example.com', body: 'x'.repeat(60) }) // ~100 bytes encoded
+
+function fresh(name: string): string {
+  const dir = join(ROOT, name)
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  return dir
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+
+async function untilCompleted(engine: Engine, queue: string, n: number): Promise<void> {
+  const q = engine.queue(queue)
+  while (q.stats().totals.completed < n) await new Promise((r) => setTimeout(r, 2))
+}
+
+/** N jobs added by 1,000 concurrent producers while a no-op handler runs at concurrency 100. */
+async function endToEnd(durability: DurabilityMode, n: number): Promise<number> {
+  const dir = durability === 'memory' ? undefined : fresh(`e2e-${durability}`)
+  const engine = await Engine.open({ dir, durability, logger: silent, snapshotEvery: false })
+  const q = engine.queue('bench')
+  q.process(() => undefined, { concurrency: 100 })
+  const t0 = performance.now()
+  let next = 0
+  const producer = async () => {
+    while (next < n) await q.add(payload(next++))
+  }
+  await Promise.all(Array.from({ length: 1000 }, producer))
+  await untilCompleted(engine, 'bench', n)
+  const rate = n / ((performance.now() - t0) / 1000)
+  await engine.close()
+  return rate
+}
+
+async function bulk(n: number): Promise<{ rate: number; dir: string }> {
+  const dir = fresh('bulk')
+  const engine = await Engine.open({ dir, durability: 'sync', logger: silent, snapshotEvery: false })
+  const q = engine.queue('bench')
+  const chunk = 10_000
+  const items = Array.from({ length: chunk }, (_, i) => ({ data: payload(i) }))
+  const t0 = performance.now()
+  for (let done = 0; done < n; done += chunk) await q.addBulk(items)
+  const rate = n / ((performance.now() - t0) / 1000)
+  await engine.close() // takes a snapshot
+  return { rate, dir }
+}
+
+async function timedOpen(dir: string): Promise<{ ms: number; replayed: number; snapshot: boolean }> {
+  const t0 = performance.now()
+  const engine = await Engine.open({ dir, durability: 'sync', logger: silent, snapshotEvery: false })
+  const ms = performance.now() - t0
+  const rec = engine.recovery.get('default')!
+  await engine.close()
+  return { ms, replayed: rec.replayed, snapshot: rec.snapshotLsn !== null }
+}
+
+/** Child process: open the bulk directory (snapshot present) and report RSS with 1M waiting jobs. */
+async function memoryChild(dir: string, how: 'snapshot' | 'live', n: number): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc
+  gc?.()
+  const base = process.memoryUsage().rss
+  let engine: Engine
+  const t0 = performance.now()
+  if (how === 'snapshot') {
+    engine = await Engine.open({ dir, durability: 'sync', logger: silent, snapshotEvery: false })
+  } else {
+    engine = await Engine.open({ durability: 'memory', logger: silent, snapshotEvery: false })
+    const q = engine.queue('bench')
+    const chunk = 10_000
+    const items = Array.from({ length: chunk }, (_, i) => ({ data: payload(i) }))
+    for (let done = 0; done < n; done += chunk) await q.addBulk(items)
+  }
+  const ms = performance.now() - t0
+  gc?.()
+  await new Promise((r) => setTimeout(r, 50))
+  gc?.()
+  const rss = process.memoryUsage().rss
+  const waiting = engine.queue('bench').stats().counts.waiting
+  process.send!({ rss, base, waiting, ms, heap: process.memoryUsage().heapUsed })
+  await engine.close()
+}
+
+function runChild(dir: string, how: 'snapshot' | 'live', n: number): Promise<{ rss: number; base: number; waiting: number; ms: number; heap: number }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--child', how, dir, String(n)], { execArgv: [...process.execArgv, '--expose-gc'] })
+    child.once('message', (m) => resolve(m as never))
+    child.once('exit', (code) => { if (code !== 0) reject(new Error(`memory child exited ${code}`)) })
+  })
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--child') {
+    await memoryChild(process.argv[4], process.argv[3] as 'snapshot' | 'live', Number(process.argv[5]))
+    return
+  }
+  const n = quick ? 20_000 : 300_000
+  const bulkN = quick ? 100_000 : 1_000_000
+  const rows: (string | number)[][] = []
+  const want = (k: string) => only === null || only.has(k)
+  console.log(`engine benchmark${quick ? ' (quick)' : ''}: ${machineFacts()}`)
+
+  if (want('e2e')) {
+    const targets: Partial<Record<DurabilityMode, string>> = { sync: '≥ 100,000', buffered: '≥ 250,000' }
+    for (const mode of ['sync', 'sync-enqueue', 'interval', 'os', 'buffered', 'memory'] as DurabilityMode[]) {
+      const rate = await endToEnd(mode, n)
+      console.log(`e2e ${mode}: ${fmt(rate)} jobs/s`)
+      rows.push([`end-to-end add + process, ${mode}`, `${fmt(rate)} jobs/s`, targets[mode] ?? '', `${fmt(n)} jobs, 1,000 producers, concurrency 100`])
+    }
+  }
+  let bulkDir = ''
+  if (want('bulk') || want('recovery') || want('memory')) {
+    const b = await bulk(bulkN)
+    bulkDir = b.dir
+    console.log(`addBulk sync: ${fmt(b.rate)} jobs/s`)
+    rows.push(['addBulk, sync', `${fmt(b.rate)} jobs/s`, '≥ 500,000', `${fmt(bulkN)} jobs in addBulk calls of 10,000`])
+  }
+  if (want('recovery')) {
+    const fromSnap = await timedOpen(bulkDir)
+    console.log(`start-up from snapshot: ${fmt(fromSnap.ms)} ms`)
+    rows.push([`start-up from a snapshot of ${fmt(bulkN)} waiting jobs`, `${fmt(fromSnap.ms)} ms (${fmt(bulkN / (fromSnap.ms / 1000))} jobs/s)`, '< 2,000 ms', 'Engine.open: snapshot load + tail'])
+    for (const f of readdirSync(join(bulkDir, 'default'))) if (f.startsWith('snapshot-')) unlinkSync(join(bulkDir, 'default', f))
+    const replay = await timedOpen(bulkDir)
+    console.log(`replay: ${fmt(replay.replayed)} records in ${fmt(replay.ms)} ms`)
+    rows.push([`start-up by replaying the WAL (no snapshot)`, `${fmt(replay.ms)} ms (${fmt(bulkN / (replay.ms / 1000))} jobs/s)`, '', `${fmt(replay.replayed)} addBulk records holding ${fmt(bulkN)} jobs`])
+  }
+  if (want('memory')) {
+    const m = await runChild(bulkDir, 'snapshot', bulkN)
+    const live = await runChild(bulkDir, 'live', bulkN)
+    for (const [label, r] of [['loaded from snapshot', m], ['added live (memory mode)', live]] as const) {
+      console.log(`memory ${label}: ${fmt(r.rss / 2 ** 20)} MB RSS for ${fmt(r.waiting)} jobs`)
+      rows.push([`RSS with ${fmt(r.waiting)} waiting ~100-byte jobs, ${label}`, `${fmt(r.rss / 2 ** 20)} MB (${fmt((r.rss - r.base) / r.waiting)} B/job over baseline, heap ${fmt(r.heap / 2 ** 20)} MB)`, bulkN >= 1_000_000 ? '≤ 400 MB' : '', `after GC`])
+    }
+  }
+  const md = [
+    '## Engine (`pnpm bench:engine`)',
+    '',
+    `${quick ? '**Quick run (small sizes, not a measurement).** ' : ''}Measured on ${machineFacts()}, ${new Date().toISOString().slice(0, 10)}.`,
+    'End-to-end = 1,000 concurrent producers each awaiting `add`, a no-op handler at concurrency 100, timed until every completion is durably applied.',
+    '',
+    table(['what', 'result', 'target', 'how'], rows),
+  ].join('\n')
+  writeSection('engine', md)
+  rmSync(ROOT, { recursive: true, force: true })
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})
