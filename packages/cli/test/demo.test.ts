@@ -16,7 +16,7 @@ describe('wq demo', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/1\. A child process opens an engine/)
     expect(r.stdout).toMatch(/✓ 2,000 jobs enqueued and fsynced/)
-    expect(r.stdout).toMatch(/2\. kill -9 the child \(PID \d+\) after [\d,]+ of 2,000 jobs/)
+    expect(r.stdout).toMatch(/2\. kill -9 the child \(PID \d+\) as it reports [\d,]+ of 2,000 jobs done/)
     expect(r.stdout).toMatch(/4\. Reopen the directory here: recovered in/)
     expect(r.stdout).toContain('✓ nothing was lost: 2,000 added, 2,000 completed, 0 waiting, 0 running, 0 dead')
     // No progress bar escapes without a terminal.

@@ -1,8 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildProgram } from '../src/program.js'
-import { cleanup, expectOneLineError, tempDir, wq } from './helpers.js'
+import { BIN, cleanup, expectOneLineError, tempDir, wq } from './helpers.js'
 
 const COMMANDS = ['demo', 'inspect', 'dump', 'replay', 'verify', 'repair', 'snapshot', 'compact', 'jobs', 'stats', 'doctor']
 
@@ -32,6 +32,11 @@ describe('wq help and usage errors', () => {
     expect(out).toContain(`Usage: wq ${name}`)
     expect(out).toMatch(new RegExp(`Examples:\\n  \\$ wq ${name}\\b`))
     expect(command!.description().length).toBeGreaterThan(20)
+  })
+
+  it('the built bin starts with a node shebang (what `bin` linking needs)', async () => {
+    const text = await readFile(BIN, 'utf8')
+    expect(text.split('\n')[0]).toBe('#!/usr/bin/env node')
   })
 
   it('no arguments prints the help and exits 2', async () => {

@@ -38,7 +38,7 @@ export function registerDump(program: Command): void {
     .option('-p, --pipeline <name>', 'pipeline to read (default: "default", or the only one)')
     .option('--from <lsn|time>', 'start at this LSN or time')
     .option('--to <lsn|time>', 'stop after this LSN or time')
-    .option('--job <id>', 'only events of this job')
+    .option('--job <id>', 'only events of this job (billing:42 also picks its pipeline)')
     .option('--queue <name>', 'only events of this queue')
     .option('--type <types>', 'only these event types (comma-separated, e.g. add,fail,complete)')
     .option('--limit <n>', 'stop after printing this many events')
@@ -46,7 +46,7 @@ export function registerDump(program: Command): void {
     .action(async (dir: string, opts: DumpOptions) => runDump(dir, opts))
   withExamples(cmd, [
     'wq dump ./data --from 14:00 --to 14:05',
-    'wq dump ./data --job 01JD3K9Q2 --json',
+    'wq dump ./data --job 42 --json',
     'wq dump ./data --pipeline billing --queue invoices --type fail,retry',
     'wq dump ./data --from 1200 --limit 50',
   ])

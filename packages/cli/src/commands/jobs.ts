@@ -26,7 +26,7 @@ export function registerJobs(program: Command): void {
     .argument('<dir>', 'engine data directory (or one pipeline directory)')
     .argument('<action>', 'list | show ID | retry ID | retry --all-dead | remove ID')
     .argument('[id]', 'job id (show, retry, remove)')
-    .option('-p, --pipeline <name>', 'pipeline (default: list uses "default" or the only one; show/retry/remove search all)')
+    .option('-p, --pipeline <name>', 'pipeline (default: "default", or the only one; a job id such as billing:42 names its own)')
     .option('--queue <name>', 'list, retry --all-dead: only this queue')
     .option('--state <state>', 'list: only jobs in this state (waiting, delayed, active, completed, dead)')
     .option('--tag <tag>', 'list: only jobs with this tag')
@@ -53,10 +53,10 @@ export function registerJobs(program: Command): void {
     })
   withExamples(cmd, [
     'wq jobs ./data list --queue mail --state dead --limit 20',
-    'wq jobs ./data show 01JD3K9Q2M',
-    'wq jobs ./data retry 01JD3K9Q2M',
+    'wq jobs ./data show 42',
+    'wq jobs ./data retry billing:17',
     'wq jobs ./data retry --all-dead --queue mail',
-    'wq jobs ./data remove 01JD3K9Q2M',
+    'wq jobs ./data remove 42',
   ])
 }
 

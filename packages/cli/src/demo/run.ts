@@ -71,7 +71,7 @@ export async function runDemo(s: DemoSettings, say: Say): Promise<DemoSummary> {
   } finally {
     child.dispose()
   }
-  say(`${c.bold('2.')} ${c.red('kill -9')} the child (PID ${child.pid}) after ${formatInt(processedBeforeKill)} of ${formatInt(s.jobs)} jobs: no shutdown, no flush`)
+  say(`${c.bold('2.')} ${c.red('kill -9')} the child (PID ${child.pid}) as it reports ${formatInt(processedBeforeKill)} of ${formatInt(s.jobs)} jobs done: no shutdown, no flush`)
 
   const atKillQueue = await demoQueue(s.root)
   const atKill = {
