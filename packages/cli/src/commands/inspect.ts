@@ -58,7 +58,23 @@ async function runInspect(dir: string, opts: InspectOptions): Promise<void> {
 export async function inspectPipeline(root: string, name: string, dir: string): Promise<PipelineReport> {
   const { WalReader, readLockHolder } = await import('@wq/wal')
   const { openView } = await import('@wq/engine/inspect')
-  const reader = await WalReader.open(dir)
+  let reader
+  try {
+    reader = await WalReader.open(dir)
+  } catch (err) {
+    // A broken segment header: report this pipeline as unreadable and go on with the others.
+    const mapped = toCliError(err)
+    if (!(mapped instanceof CliError) || mapped.exitCode !== ExitCode.corrupt) throw err
+    return {
+      name,
+      dir,
+      lock: await readLockHolder(dir),
+      segments: { count: 0, bytes: 0, firstLsn: null, lastLsn: null, files: [] },
+      snapshots: [],
+      state: null,
+      error: mapped.message,
+    }
+  }
   const files = reader.segments()
   const nonEmpty = files.filter((s) => s.lastLsn >= s.firstLsn)
   const report: PipelineReport = {
@@ -95,14 +111,16 @@ function renderReport(r: PipelineReport, listFiles: boolean): string {
     : c.dim('not locked')
   const seg = r.segments
   const newest = r.snapshots.length > 0 ? r.snapshots[r.snapshots.length - 1] : undefined
+  const unreadable = r.error !== undefined && seg.count === 0
   const fields: [string, string][] = [
     [
       'segments',
+      unreadable ? c.red('unreadable') :
       `${seg.count} · ${formatBytes(seg.bytes)}` + (seg.firstLsn === null ? ' · empty' : ` · LSN ${formatInt(seg.firstLsn)} … ${formatInt(seg.lastLsn ?? 0)}`),
     ],
     [
       'snapshots',
-      newest
+      unreadable ? c.red('unreadable') : newest
         ? `${r.snapshots.length} · newest at LSN ${formatInt(newest.lsn)} · ${formatBytes(newest.bytes)} · ${formatTime(newest.createdAt)}`
         : 'none',
     ],

@@ -140,6 +140,7 @@ function describePlan(
         (later.length > 0 ? ` and ${later.length} later segment${later.length === 1 ? '' : 's'} (${formatBytes(laterBytes)})` : '') +
         ', moved aside to side files, not deleted.',
     )
+    lines.push('  Snapshots newer than the cut are set aside too: the state is rebuilt from what remains.')
   }
   if (problems.some((p) => p.kind === 'snapshot')) lines.push('  A corrupt newest snapshot will be renamed aside; the previous one (or a full replay) is used instead.')
   return lines.join('\n')
