@@ -147,7 +147,11 @@ export class LogWriter {
     } catch (err) {
       return Promise.reject(err)
     }
-    if (this.cfg.durability === 'buffered') return Promise.resolve(lsn)
+    if (this.cfg.durability === 'buffered') {
+      // Back-pressure: while the writes fall more than a few buffers behind, entering the buffer waits for the write.
+      if (this.unwrittenBytes <= 4 * this.cfg.bufferBytes && this.unwrittenRecords <= 4 * this.cfg.bufferRecords) return Promise.resolve(lsn)
+      return new Promise((resolve, reject) => this.writeWaiters.add(lsn, resolve, reject))
+    }
     return new Promise((resolve, reject) => this.waiters.add(lsn, resolve, reject))
   }
 
