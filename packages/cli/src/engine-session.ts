@@ -6,6 +6,7 @@
  */
 import type { Engine } from '@wq/engine'
 import { c } from './output/colour.js'
+import { withSpinner } from './output/progress.js'
 import { isVerbose } from './report-error.js'
 
 type LogFn = (obj: object | string, msg?: string) => void
@@ -45,13 +46,19 @@ function safeJson(obj: object): string {
   }
 }
 
-/** Opens the engine on `root`, runs `fn`, and always closes it (releasing the locks). */
-export async function withEngine<T>(root: string, fn: (engine: Engine) => Promise<T>): Promise<T> {
+/**
+ * Opens the engine on `root`, runs `fn`, and always closes it (releasing the
+ * locks), with a spinner on a terminal: recovery, snapshots and compaction of
+ * a large log take a while and report no progress of their own.
+ */
+export async function withEngine<T>(root: string, label: string, fn: (engine: Engine) => Promise<T>): Promise<T> {
   const { Engine } = await import('@wq/engine')
-  const engine = await Engine.open({ dir: root, durability: 'sync', logger: cliLogger() as never })
-  try {
-    return await fn(engine)
-  } finally {
-    await engine.close()
-  }
+  return withSpinner(label, async () => {
+    const engine = await Engine.open({ dir: root, durability: 'sync', logger: cliLogger() as never })
+    try {
+      return await fn(engine)
+    } finally {
+      await engine.close()
+    }
+  })
 }

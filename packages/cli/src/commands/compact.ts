@@ -51,7 +51,7 @@ async function runCompact(dir: string, opts: CompactOptions): Promise<void> {
   await requireUnlocked(data, data.pipelines, 'compact')
   const before = new Map<string, Listing>()
   for (const name of pipelines) before.set(name, await listFiles(pipelineDir(data, name)))
-  await withEngine(data.root, async (engine) => {
+  await withEngine(data.root, 'compacting', async (engine) => {
     for (const name of pipelines) engine.pipeline(name)
     // Compaction drops what the newest snapshot covers: take one first so the whole log but its tail goes.
     if (opts.snapshot !== false) await engine.snapshot()

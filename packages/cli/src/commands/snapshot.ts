@@ -33,7 +33,7 @@ async function runSnapshot(dir: string, opts: SnapshotOptions): Promise<void> {
   const data = await openDataDir(dir)
   const pipelines = selectPipelines(data, opts.pipeline)
   await requireUnlocked(data, data.pipelines, 'snapshot')
-  await withEngine(data.root, async (engine) => {
+  await withEngine(data.root, 'taking snapshots', async (engine) => {
     for (const name of pipelines) engine.pipeline(name)
     await engine.snapshot()
   })

@@ -80,3 +80,29 @@ export function createProgress(opts: ProgressOptions): Progress {
     },
   }
 }
+
+const SPINNER_FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
+
+/**
+ * For work whose size is unknown (opening the engine, compacting): a spinner
+ * with the elapsed time on stderr, on a terminal only, after SHOW_AFTER_MS.
+ * Runs `fn` and clears the line when it settles.
+ */
+export async function withSpinner<T>(label: string, fn: () => Promise<T>, stream: NodeJS.WriteStream = process.stderr): Promise<T> {
+  if (!progressVisible(stream)) return fn()
+  const started = Date.now()
+  let frame = 0
+  let drawn = false
+  const timer = setInterval(() => {
+    const elapsed = Date.now() - started
+    if (elapsed < SHOW_AFTER_MS) return
+    stream.write(`\r\u001b[2K${c.cyan(SPINNER_FRAMES[frame++ % SPINNER_FRAMES.length])} ${label} ${c.dim(formatDuration(elapsed))}`)
+    drawn = true
+  }, 100)
+  try {
+    return await fn()
+  } finally {
+    clearInterval(timer)
+    if (drawn) stream.write('\r\u001b[2K')
+  }
+}

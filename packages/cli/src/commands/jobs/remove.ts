@@ -13,7 +13,7 @@ export async function removeJob(dir: string, id: string, opts: JobsOptions): Pro
   const data = await openDataDir(dir)
   const { pipeline, job } = await findJob(data, id, opts.pipeline)
   await requireUnlocked(data, data.pipelines, 'jobs remove')
-  await withEngine(data.root, async (engine) => {
+  await withEngine(data.root, `removing job ${id}`, async (engine) => {
     const handle = engine.getJob(job.id)
     if (!handle) throw usageError(`unknown job "${job.id}" in pipeline ${pipeline}`)
     await actOn(() => handle.remove(), id)

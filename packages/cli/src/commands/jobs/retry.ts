@@ -15,7 +15,7 @@ export async function retryJobs(dir: string, id: string | undefined, opts: JobsO
   if (id !== undefined) {
     const { pipeline, job } = await findJob(data, id, opts.pipeline)
     await requireUnlocked(data, data.pipelines, 'jobs retry')
-    await withEngine(data.root, async (engine) => {
+    await withEngine(data.root, `retrying job ${id}`, async (engine) => {
       const handle = engine.getJob(job.id)
       if (!handle) throw usageError(`unknown job "${job.id}" in pipeline ${pipeline}`)
       await actOn(() => handle.retry(), id)
@@ -38,7 +38,7 @@ export async function retryJobs(dir: string, id: string | undefined, opts: JobsO
   const retried: { pipeline: string; queue: string; count: number }[] = []
   if (targets.length > 0) {
     await requireUnlocked(data, data.pipelines, 'jobs retry --all-dead')
-    await withEngine(data.root, async (engine) => {
+    await withEngine(data.root, 'retrying dead jobs', async (engine) => {
       for (const t of targets) {
         const result: unknown = await engine.pipeline(t.pipeline).queue(t.queue).retryDead()
         retried.push({ pipeline: t.pipeline, queue: t.queue, count: typeof result === 'number' ? result : t.dead })
