@@ -91,7 +91,8 @@ async function sqlitePhase(system: SystemConfig, req: BacklogRequest): Promise<P
   db.pragma(`synchronous = ${system.sqlite}`)
   if (req.phase === 'fill') {
     const makeData = payloadMaker(BACKLOG_PAYLOAD)
-    for (let added = 0; added < req.count; added += SQLITE_FILL_BATCH) {
+    const deadline = started + req.maxFillSeconds * 1000
+    for (let added = 0; added < req.count && performance.now() < deadline; added += SQLITE_FILL_BATCH) {
       queue.addMany('bench', batchOf(Math.min(SQLITE_FILL_BATCH, req.count - added), makeData))
     }
   }
@@ -107,7 +108,8 @@ async function bullmqPhase(req: BacklogRequest): Promise<PhaseOutcome> {
   const queue = new Queue('bench', { connection: { host: '127.0.0.1', port: req.redisPort!, maxRetriesPerRequest: null } })
   if (req.phase === 'fill') {
     const makeData = payloadMaker(BACKLOG_PAYLOAD)
-    for (let added = 0; added < req.count; added += BULK_BATCH) {
+    const deadline = started + req.maxFillSeconds * 1000
+    for (let added = 0; added < req.count && performance.now() < deadline; added += BULK_BATCH) {
       await queue.addBulk(batchOf(Math.min(BULK_BATCH, req.count - added), makeData).map((data) => ({ name: 'job', data })))
     }
   }

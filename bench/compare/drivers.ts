@@ -55,25 +55,50 @@ async function enqueueBulk(queue: BenchQueue, w: Workload, maxSeconds: number): 
   return timed(added, w.count, started, performance.now())
 }
 
-/** Adds `count` jobs with the bulk API, untimed, so a process run starts from a full queue. */
-export async function prefill(queue: BenchQueue, count: number, payload: number): Promise<void> {
+/**
+ * Adds up to `count` jobs with the bulk API, untimed, so a process run starts
+ * from a full queue. Stops early after `maxSeconds` (a slow peer would spend
+ * minutes filling a queue it then only partly drains within the cap anyway);
+ * returns how many were added.
+ */
+export async function prefill(queue: BenchQueue, count: number, payload: number, maxSeconds: number): Promise<number> {
   const makeData = payloadMaker(payload)
-  for (let added = 0; added < count; added += BULK_BATCH) {
+  const deadline = performance.now() + maxSeconds * 1000
+  let added = 0
+  while (added < count && performance.now() < deadline) {
     const size = Math.min(BULK_BATCH, count - added)
     const batch = new Array(size)
     for (let i = 0; i < size; i++) batch[i] = makeData(0)
     await queue.addBulk(batch)
+    added += size
   }
+  return added
 }
 
+/**
+ * The clock starts when the first job starts, not when workers are created: a
+ * client that needs a connection before its first job (BullMQ) should not have
+ * its connection set-up counted as processing time.
+ */
 async function processBacklog(queue: BenchQueue, w: Workload, maxSeconds: number): Promise<Timed> {
-  await prefill(queue, w.count, w.payload)
-  const counter = new CompletionCounter(w.count)
-  const hooks: WorkerHooks = { onStart() {}, onComplete: () => counter.complete() }
-  const started = performance.now()
-  counter.until(started + maxSeconds * 1000)
+  const waiting = await prefill(queue, w.count, w.payload, maxSeconds * 2)
+  const counter = new CompletionCounter(waiting)
+  let started = 0
+  const hooks: WorkerHooks = {
+    onStart() {
+      if (started !== 0) return
+      started = performance.now()
+      counter.until(started + maxSeconds * 1000)
+    },
+    onComplete: () => counter.complete(),
+  }
+  // If no job ever starts, give up after a generous start-up allowance.
+  const startUpDeadline = setTimeout(() => counter.until(performance.now()), (maxSeconds + 30) * 1000)
   await queue.startWorkers(w.concurrency ?? 1, hooks)
   await counter.finished
+  clearTimeout(startUpDeadline)
+  if (started === 0) throw new Error('no job started within the start-up allowance')
+  // A partial prefill counts as capped: fewer than the workload's jobs were processed.
   return timed(counter.done, w.count, started, counter.finishedAt)
 }
 
@@ -91,7 +116,7 @@ function latencyHooks(counter: CompletionCounter, capacity: number) {
   return { hooks, addToStart, addToComplete }
 }
 
-/** Jobs run through a system before a latency run, so connections, scripts and JIT are warm for every system alike. */
+/** Jobs run through a system before a latency run (at most; a tenth of a small run), so connections, scripts and JIT are warm for every system alike. */
 const WARM_UP_JOBS = 500
 
 /**
@@ -99,7 +124,8 @@ const WARM_UP_JOBS = 500
  * and awaited with counting-only hooks, then `measured` receives every later job.
  */
 async function startWarmWorkers(queue: BenchQueue, w: Workload, measured: WorkerHooks): Promise<void> {
-  const warmUp = new CompletionCounter(Math.min(WARM_UP_JOBS, w.count))
+  const warmUpJobs = Math.min(WARM_UP_JOBS, Math.ceil(w.count / 10))
+  const warmUp = new CompletionCounter(warmUpJobs)
   let current: WorkerHooks = { onStart() {}, onComplete: () => warmUp.complete() }
   await queue.startWorkers(w.concurrency ?? 100, {
     completionData: measured.completionData,
@@ -107,7 +133,7 @@ async function startWarmWorkers(queue: BenchQueue, w: Workload, measured: Worker
     onComplete: (data) => current.onComplete(data),
   })
   warmUp.until(performance.now() + 60_000)
-  const producer = new Producer(queue, { count: Math.min(WARM_UP_JOBS, w.count), window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: Infinity, slotsFreedBy: 'ack' })
+  const producer = new Producer(queue, { count: warmUpJobs, window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: Infinity, slotsFreedBy: 'ack' })
   await producer.start()
   await warmUp.finished
   current = measured

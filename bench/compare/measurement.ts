@@ -32,6 +32,8 @@ export interface BacklogRequest {
   systemId: string
   phase: 'fill' | 'restart' | 'restart-snapshot'
   count: number
+  /** a fill stops after this many seconds (slow peers); `waiting` then tells how many it holds */
+  maxFillSeconds: number
   dir: string
   redisPort?: number
 }

@@ -27,8 +27,8 @@ export const USAGE = `usage: pnpm bench [-- options]
   --only=a,b            systems: wq, bullmq, sqlite, fastq, disk, or ids such as wq-sync, bullmq-always
   --workloads=a,b       workload ids or prefixes: enqueue-one, enqueue-bulk, process, e2e, steady, backlog
   --runs=N              runs per measurement (median reported; default 3, quick 1)
-  --count=N             jobs per workload (default 100000, quick 2000)
-  --max-seconds=S       stop a throughput run after S seconds and report what finished (default 8, quick 0.75)
+  --count=N             jobs per workload (default 100000, quick 1000)
+  --max-seconds=S       stop a throughput run after S seconds and report what finished (default 8, quick 0.5)
   --rates=R,R           offered jobs/s for the steady-state runs (default 1000,10000; quick 1000)
   --backlog=N           waiting jobs for the memory/start-up measurement (default 1000000, quick 20000)
   --cpu-prof[=ids]      write a V8 CPU profile of each child of these systems (default: wq) under <dir>/profiles
@@ -52,10 +52,10 @@ export function parseOptions(argv: string[]): Options {
   const opts: Options = {
     quick,
     runs: quick ? 1 : 3,
-    count: quick ? 2_000 : 100_000,
-    maxSeconds: quick ? 0.75 : 8,
+    count: quick ? 1_000 : 100_000,
+    maxSeconds: quick ? 0.5 : 8,
     steadyRates: quick ? [1_000] : [1_000, 10_000],
-    steadySeconds: quick ? 1 : 3,
+    steadySeconds: quick ? 0.5 : 3,
     backlogCount: quick ? 20_000 : 1_000_000,
     fsyncSeconds: quick ? 0.3 : 2,
     sequentialBytes: (quick ? 32 : 512) * 2 ** 20,

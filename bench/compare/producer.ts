@@ -82,9 +82,13 @@ export class Producer {
   private readonly pump = (): void => {
     this.scheduled = false
     const { count, window, makeData, deadline } = this.opts
-    if (performance.now() >= deadline) this.stopped = true
     let budget = window
-    while (!this.stopped && budget-- > 0 && this.open < window && this.issued < count) {
+    while (budget-- > 0 && this.open < window && this.issued < count) {
+      // Checked per add: a synchronous add (SQLite) can take milliseconds, so a batch could overrun the deadline by seconds.
+      if (performance.now() >= deadline) {
+        this.stopped = true
+        break
+      }
       this.open++
       this.pendingAcks++
       this.issued++

@@ -11,8 +11,9 @@ function mib(bytes: number | undefined): string {
   return bytes === undefined ? '—' : `${int(bytes / 2 ** 20)} MiB`
 }
 
-function memory(fill: BacklogPhaseResult | undefined, count: number): [string, string] {
-  if (!fill) return ['—', '—']
+function memory(fill: BacklogPhaseResult | undefined): [string, string] {
+  if (!fill || fill.waiting <= 0) return ['—', '—']
+  const count = fill.waiting
   const server = fill.serverRssMb ?? 0
   const held = fill.rssMb - fill.baselineRssMb + server
   const total = `${int(fill.rssMb)}${fill.serverRssMb !== undefined ? ` + ${int(server)} Redis` : ''}`
@@ -28,8 +29,8 @@ function startup(phase: BacklogPhaseResult | undefined): string {
 export function backlogTable(c: Collected): string[] {
   const count = c.options.backlogCount
   const rows = c.backlog.map((row) => {
-    const [rss, perJob] = memory(row.fill, count)
-    const fillRate = row.fill ? int(count / row.fill.seconds) : '—'
+    const [rss, perJob] = memory(row.fill)
+    const fillRate = row.fill ? int(row.fill.waiting / row.fill.seconds) : '—'
     return [
       row.system.label,
       row.system.durability,

@@ -153,6 +153,7 @@ export function targetRows(c: Collected): string[][] {
       const mine = jobsPerSec(c, w.id, t.wq)
       const theirs = jobsPerSec(c, w.id, t.peer)
       if (mine === undefined || theirs === undefined) return []
+      if (theirs === 0) return [[t.text, w.id, int(mine), '0', '—', 'not measurable: the peer finished no job within the cap']]
       const value = mine / theirs
       const shown = t.within ? `fastq is ${ratio(theirs / mine)} wq` : ratio(value)
       return [[t.text, w.id, int(mine), int(theirs), shown, value >= t.min ? 'met' : '**missed**']]
@@ -169,7 +170,7 @@ function header(c: Collected): string {
     '',
     `- Machine: ${c.machine}`,
     `- Versions: ${Object.entries(c.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `- Each figure is the median of ${o.runs} run${o.runs > 1 ? 's' : ''} (min–max in brackets), each run a fresh child process with a fresh data directory${c.systems.some((s) => s.family === 'bullmq') ? ' (and a fresh redis-server)' : ''}. A run stops after ${o.maxSeconds} s and reports the jobs it finished (marked †).`,
+    `- Each throughput figure is the median of ${o.runs} run${o.runs > 1 ? 's' : ''} (min–max in brackets); steady-state rows are one run each. Every run is a fresh child process with a fresh data directory${c.systems.some((s) => s.family === 'bullmq') ? ' (and a fresh redis-server)' : ''}. A run stops after ${o.maxSeconds} s and reports the jobs it finished (marked †; a process run whose prefill was cut short is marked too).`,
     '- Ratios: each wq row divided by the peer configuration with the same durability (fsync before ack: BullMQ `appendfsync always`, SQLite `FULL`; periodic fsync: `everysec`, `NORMAL`; none: Redis without persistence, and fastq for `buffered`/`memory`). Above 1× wq is faster.',
   ]
   if (c.disk) {

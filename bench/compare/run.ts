@@ -77,15 +77,21 @@ async function measureDisk(ctx: MeasureContext, collected: Collected): Promise<v
   }
 }
 
+/** Steady-state runs are long and their percentiles already rest on thousands of samples: one run each. */
+function runsOf(workload: Workload, options: Options): number {
+  return workload.kind === 'steady' ? 1 : options.runs
+}
+
 async function measureWorkloads(ctx: MeasureContext, collected: Collected): Promise<void> {
-  const total = collected.workloads.length * ctx.options.runs * collected.systems.length
+  const total = collected.workloads.reduce((sum, w) => sum + runsOf(w, ctx.options), 0) * collected.systems.length
   let step = 0
   for (const workload of collected.workloads) {
     const byId = new Map<string, RunResult[]>()
     collected.results.set(workload.id, byId)
     console.log(`\n${workload.title}`)
+    const runs = runsOf(workload, ctx.options)
     // Runs interleave systems, so a burst of load from elsewhere on the machine hits all of them alike.
-    for (let run = 1; run <= ctx.options.runs; run++) {
+    for (let run = 1; run <= runs; run++) {
       for (const system of collected.systems) {
         step++
         const label = `${workload.id}-${system.id}-run${run}`
@@ -99,7 +105,7 @@ async function measureWorkloads(ctx: MeasureContext, collected: Collected): Prom
           timeoutMs,
         )
         const wall = ((performance.now() - childStarted) / 1000).toFixed(1)
-        const prefix = `  [${step}/${total}] ${system.id.padEnd(16)} run ${run}/${ctx.options.runs} (${wall} s):`
+        const prefix = `  [${step}/${total}] ${system.id.padEnd(16)} run ${run}/${runs} (${wall} s):`
         if (!message.ok || message.result.type !== 'workload') {
           const error = message.ok ? 'unexpected result' : message.error
           console.error(`${prefix} FAILED ${error}`)

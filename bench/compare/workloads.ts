@@ -65,7 +65,7 @@ export function workloads(sizes: WorkloadSizes): Workload[] {
         rate,
         count: Math.round(rate * sizes.steadySeconds),
         concurrency: 100,
-        drainSeconds: Math.min(5, Math.max(1, sizes.steadySeconds)),
+        drainSeconds: Math.min(5, Math.max(1, sizes.steadySeconds * 2)),
         title: `Steady state, open loop: ${rate.toLocaleString('en-US')} jobs/s offered for ${sizes.steadySeconds} s, concurrency 100, ${p.label}`,
       })
     }
