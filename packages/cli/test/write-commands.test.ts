@@ -53,8 +53,14 @@ describe('wq jobs retry / remove', () => {
     expect(await jobState(fx.waiting[1])).toBe('waiting')
   })
 
-  it('an unknown job or a missing id is exit 2', async () => {
-    const [unknown, missing] = await Promise.all([wq(['jobs', root, 'retry', '12345']), wq(['jobs', root, 'remove'])])
+  it('an unknown job, a missing id or a job that is not dead is exit 2', async () => {
+    const [unknown, missing, notDead] = await Promise.all([
+      wq(['jobs', root, 'retry', '12345']),
+      wq(['jobs', root, 'remove']),
+      wq(['jobs', root, 'retry', fx.waiting[0]]),
+    ])
+    expect(notDead.code).toBe(2)
+    expect(expectOneLineError(notDead)).toBe(`wq: job ${fx.waiting[0]} is waiting, only dead jobs can be retried`)
     expect(unknown.code).toBe(2)
     expect(expectOneLineError(unknown)).toContain('unknown job "12345"')
     expect(missing.code).toBe(2)

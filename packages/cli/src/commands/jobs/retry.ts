@@ -14,6 +14,8 @@ export async function retryJobs(dir: string, id: string | undefined, opts: JobsO
   const data = await openDataDir(dir)
   if (id !== undefined) {
     const { pipeline, job } = await findJob(data, id, opts.pipeline)
+    // Checked here too so that a refusal does not open (and so recover and snapshot) the engine for nothing.
+    if (job.state !== 'dead') throw usageError(`job ${job.id} is ${job.state}, only dead jobs can be retried`)
     await requireUnlocked(data, data.pipelines, 'jobs retry')
     await withEngine(data.root, `retrying job ${id}`, async (engine) => {
       const handle = engine.getJob(job.id)
@@ -71,6 +73,7 @@ export async function actOn(fn: () => unknown, id: string): Promise<void> {
   } catch (err) {
     const code = (err as { code?: unknown }).code
     if (typeof code === 'string' && code.startsWith('WAL_')) throw err
-    throw usageError(`job ${id}: ${err instanceof Error ? err.message : String(err)}`)
+    const message = err instanceof Error ? err.message : String(err)
+    throw usageError(message.includes(id) ? message : `job ${id}: ${message}`)
   }
 }
