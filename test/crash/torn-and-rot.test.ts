@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Wal, WalCorruptionError, WalError, WalReader, type VerifyProblem, type VerifyReport } from '@wq/wal'
 import { Rng, seedFromEnv } from './prng.mjs'
 import { printSummary } from './summary.js'
-import { mutate } from '../fault/fuzz/mutate.js'
+import { mutate } from '../fault/fuzz/mutate.mjs'
 
 const SEED = seedFromEnv()
 const CLI = fileURLToPath(new URL('../../packages/cli/dist/bin.js', import.meta.url))

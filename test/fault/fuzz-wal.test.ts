@@ -7,7 +7,7 @@ import { Wal, WalError, WalReader, type WalRecord } from '@wq/wal'
 import { MemoryFs } from '@wq/wal/testing'
 import { Rng, seedFromEnv } from '../crash/prng.mjs'
 import { printSummary } from '../crash/summary.js'
-import { mutate } from './fuzz/mutate.js'
+import { mutate } from './fuzz/mutate.mjs'
 import { filesOf, settleWithin, writeFiles } from './fuzz/image.js'
 import { HookedFs } from '../crash/hooked-fs.js'
 

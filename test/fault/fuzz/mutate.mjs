@@ -2,25 +2,18 @@
  * Fuzz-case generator: turns a valid file (a WAL segment or a snapshot) into a
  * damaged one, or makes garbage from nothing. Each case carries a description
  * so a failing case can be read, and a seed so it can be replayed.
+ * Plain JS: the fuzz children (which run outside vitest) use it too.
  */
-import type { Rng } from '../../crash/prng.mjs'
-
-export interface FuzzCase {
-  bytes: Buffer
-  /** What was done, e.g. "flip 3 bits at 130,131,900". */
-  how: string
-}
-
-type Mutation = (rng: Rng, input: Buffer) => FuzzCase
 
 /** Length values a reader must refuse to believe before allocating. */
 const HOSTILE_LENGTHS = [0xffffffff, 0x7fffffff, 0x80000000, 0x10000000, 0x04000001, 0x00ffffff]
 
-const mutations: Record<string, Mutation> = {
+/** @type {Record<string, (rng: import('../../crash/prng.mjs').Rng, input: Buffer) => {bytes: Buffer, how: string}>} */
+const mutations = {
   flipBits(rng, input) {
     const out = Buffer.from(input)
     const count = rng.range(1, 8)
-    const at: number[] = []
+    const at = []
     for (let i = 0; i < count && out.length > 0; i++) {
       const pos = rng.int(out.length)
       out[pos] ^= 1 << rng.int(8)
@@ -91,7 +84,7 @@ const mutations: Record<string, Mutation> = {
 const names = Object.keys(mutations)
 
 /** One damaged variant of `input` (sometimes two mutations stacked). */
-export function mutate(rng: Rng, input: Buffer): FuzzCase {
+export function mutate(rng, input) {
   const first = mutations[rng.pick(names)](rng, input)
   if (!rng.chance(0.25)) return first
   const second = mutations[rng.pick(names)](rng, first.bytes)
