@@ -21,6 +21,8 @@ export interface WalReaderOptions {
 
 export class WalReader {
   private segmentList: SegmentState[] = []
+  /** A bad header or gap found when listing: reads stop there with this error (verify() reports it). */
+  private brokenAt: WalCorruptionError | null = null
   private readonly snapshotStore: SnapshotStore
 
   private constructor(
@@ -32,7 +34,11 @@ export class WalReader {
     this.snapshotStore = new SnapshotStore(fs, dir)
   }
 
-  /** Open `dir` read-only. Throws WalCorruptionError if a segment header is unreadable or segments are not contiguous. */
+  /**
+   * Open `dir` read-only. A bad segment header or a gap between segments does
+   * not stop the open (verify() reports it); reads deliver the records before
+   * it and then throw WalCorruptionError.
+   */
   static async open(dir: string, opts: WalReaderOptions = {}): Promise<WalReader> {
     const reader = new WalReader(dir, opts.fs ?? nodeFs, opts.maxRecordBytes ?? 64 * 1024 * 1024)
     await reader.refresh()
@@ -43,6 +49,7 @@ export class WalReader {
   private async refresh(): Promise<void> {
     const listing = groupListing(await this.fs.readdir(this.dir))
     const segments: SegmentState[] = []
+    this.brokenAt = null
     for (let i = 0; i < listing.segments.length; i++) {
       const isLast = i === listing.segments.length - 1
       // Sealed segments are not scanned here: their last LSN is implied by the next one's first
@@ -57,7 +64,10 @@ export class WalReader {
         throw err
       }
       const p = loaded.problem
-      if (p && p.kind !== 'frame') throw new WalCorruptionError(loaded.state.path, p.offset, p.reason)
+      if (p && p.kind !== 'frame') {
+        this.brokenAt = new WalCorruptionError(loaded.state.path, p.offset, p.reason)
+        break
+      }
       segments.push(loaded.state)
     }
     this.segmentList = segments
@@ -69,19 +79,23 @@ export class WalReader {
   }
 
   private readOptions(): ReadOptions {
-    return { fs: this.fs, maxRecordBytes: this.maxRecordBytes, tolerateTornTail: true }
+    // Before a broken segment, the last readable one is sealed: a bad frame in it is corruption.
+    return { fs: this.fs, maxRecordBytes: this.maxRecordBytes, tolerateTornTail: this.brokenAt === null }
   }
 
   /** Stream records with lsn >= fromLsn (default 1). */
   async *records(fromLsn = 1): AsyncGenerator<WalRecord> {
     await this.refresh()
     yield* streamSegments(this.readSegments(), fromLsn, this.readOptions())
+    if (this.brokenAt) throw this.brokenAt
   }
 
   /** Call `onRecord` for each record with lsn >= fromLsn; `payload` is a view (copy to keep). Resolves with the count. */
   async replay(fromLsn: number, onRecord: (r: WalRecord) => void): Promise<number> {
     await this.refresh()
-    return replaySegments(this.readSegments(), fromLsn, this.readOptions(), onRecord)
+    const n = await replaySegments(this.readSegments(), fromLsn, this.readOptions(), onRecord)
+    if (this.brokenAt) throw this.brokenAt
+    return n
   }
 
   /** Segments as of the last refresh (open, or the start of the last read). */

@@ -65,6 +65,24 @@ describe('WalReader', () => {
     expect(total).toBe(wal.segments().reduce((n, s) => n + s.bytes, 0))
   })
 
+  it('opens despite a bad segment header: verify() reports it, reads stop there with WalCorruptionError', async () => {
+    const fs = new MemoryFs()
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os', segmentBytes: 1024 })
+    for (let i = 0; i < 100; i++) wal.push(payloadFor(i, 40))
+    await wal.close()
+    const second = wal.segments()[1]
+    const bytes = fs.bytes(second.file)
+    bytes[0] ^= 0xff
+    fs.setBytes(second.file, bytes)
+    const reader = await WalReader.open('/w', { fs })
+    const report = await reader.verify()
+    expect(report.ok).toBe(false)
+    expect(report.problems).toContainEqual(expect.objectContaining({ kind: 'header', offset: 0, file: second.file }))
+    let n = 0
+    await expect(reader.replay(1, () => n++)).rejects.toMatchObject({ code: 'WAL_CORRUPT', file: second.file, offset: 0 })
+    expect(n).toBe(second.firstLsn - 1)
+  })
+
   it('isWalDir recognises log directories', async () => {
     const dir = await tempDir()
     expect(await isWalDir(path.join(dir, 'missing'))).toBe(false)
