@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander'
 import { readFileSync } from 'node:fs'
 import { ExitCode } from './errors.js'
 import { reportError, setVerbose } from './report-error.js'
-import { setColour } from './output/colour.js'
+import { c, setColour } from './output/colour.js'
 import { registerInspect } from './commands/inspect.js'
 import { registerDump } from './commands/dump.js'
 import { registerReplay } from './commands/replay.js'
@@ -60,6 +60,8 @@ export function buildProgram(): Command {
     .option('--no-color', 'no colour even on a terminal')
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
+    // Commander's own errors (unknown option, missing argument) look like every other `wq:` error.
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, `${c.red('wq:')} `)) })
     .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
     .addHelpText('after', EXIT_CODES_HELP)
     .hook('preAction', (_this, actionCommand) => {
