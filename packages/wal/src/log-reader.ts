@@ -92,16 +92,66 @@ export async function replaySegments(segments: ReadSegment[], fromLsn: number, o
   return count
 }
 
-/** Stream records >= fromLsn. Payloads stay valid (each read uses a fresh buffer). */
-export async function* streamSegments(segments: ReadSegment[], fromLsn: number, opts: ReadOptions): AsyncGenerator<WalRecord> {
-  let batch: WalRecord[] = []
-  const visitor: FrameVisitor = (lsn, type, buf, offset, length) => {
-    batch.push({ lsn, type, payload: buf.subarray(offset, offset + length) })
+/** Segments and options, read when the stream starts (after `before`). */
+export interface ReadSource {
+  segments: ReadSegment[]
+  opts: ReadOptions
+}
+
+export interface StreamHooks {
+  /** Awaited before the first read (e.g. let pending appends be written). */
+  before?: () => Promise<void>
+  /** Called after the last record (may throw, e.g. a reader that stopped at a broken segment). */
+  after?: () => void
+}
+
+/**
+ * Stream records >= fromLsn. Payloads stay valid (each read uses a fresh
+ * buffer). A hand-written iterator rather than an async generator: one
+ * already-settled promise per record instead of the generator machinery.
+ */
+export function streamSegments(source: () => ReadSource, fromLsn: number, hooks: StreamHooks = {}): AsyncIterable<WalRecord> {
+  return { [Symbol.asyncIterator]: () => new RecordStream(source, fromLsn, hooks) }
+}
+
+class RecordStream implements AsyncIterator<WalRecord> {
+  private batch: WalRecord[] = []
+  private index = 0
+  private scan: AsyncGenerator<void> | null = null
+  private finished = false
+
+  constructor(
+    private readonly source: () => ReadSource,
+    private readonly fromLsn: number,
+    private readonly hooks: StreamHooks,
+  ) {}
+
+  async next(): Promise<IteratorResult<WalRecord>> {
+    while (this.index >= this.batch.length) {
+      if (this.finished) return { done: true, value: undefined }
+      if (this.scan === null) {
+        await this.hooks.before?.()
+        const visitor: FrameVisitor = (lsn, type, buf, offset, length) => {
+          this.batch.push({ lsn, type, payload: buf.subarray(offset, offset + length) })
+        }
+        const { segments, opts } = this.source()
+        this.scan = scanAll(segments, this.fromLsn, { ...opts, chunkBytes: opts.chunkBytes ?? 1 << 20 }, visitor, true)
+      }
+      this.batch = []
+      this.index = 0
+      const step = await this.scan.next()
+      if (step.done) {
+        this.finished = true
+        this.hooks.after?.()
+      }
+    }
+    return { done: false, value: this.batch[this.index++] }
   }
-  const o = { ...opts, chunkBytes: opts.chunkBytes ?? 1 << 20 }
-  for await (const _ of scanAll(segments, fromLsn, o, visitor, true)) {
-    const ready = batch
-    batch = []
-    yield* ready
+
+  async return(): Promise<IteratorResult<WalRecord>> {
+    this.finished = true
+    this.batch = []
+    if (this.scan) await this.scan.return(undefined)
+    return { done: true, value: undefined }
   }
 }

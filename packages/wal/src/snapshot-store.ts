@@ -124,7 +124,7 @@ export class SnapshotStore {
   /**
    * The newest valid snapshot. With `setAside`, an invalid newer one is renamed
    * to `*.corrupt` (and the directory fsynced) so it is not tried again;
-   * either way the fall-back is logged loudly.
+   * either way the fall-back is logged (warn).
    */
   async latest(setAside: boolean): Promise<Snapshot | null> {
     const all = await this.list()
@@ -138,7 +138,7 @@ export class SnapshotStore {
         throw err
       }
       if (typeof snap !== 'string') return snap
-      this.logger?.error({ file: info.file, reason: snap, setAside }, 'WAL snapshot is corrupt; falling back to an older one')
+      this.logger?.warn({ file: info.file, reason: snap, setAside }, 'WAL snapshot is corrupt; falling back to an older one')
       if (setAside) {
         await this.fs.rename(info.file, `${info.file}.corrupt`)
         await this.fs.fsyncDir(this.dir)

@@ -84,10 +84,13 @@ export class WalReader {
   }
 
   /** Stream records with lsn >= fromLsn (default 1). */
-  async *records(fromLsn = 1): AsyncGenerator<WalRecord> {
-    await this.refresh()
-    yield* streamSegments(this.readSegments(), fromLsn, this.readOptions())
-    if (this.brokenAt) throw this.brokenAt
+  records(fromLsn = 1): AsyncIterable<WalRecord> {
+    return streamSegments(() => ({ segments: this.readSegments(), opts: this.readOptions() }), fromLsn, {
+      before: () => this.refresh(),
+      after: () => {
+        if (this.brokenAt) throw this.brokenAt
+      },
+    })
   }
 
   /** Call `onRecord` for each record with lsn >= fromLsn; `payload` is a view (copy to keep). Resolves with the count. */

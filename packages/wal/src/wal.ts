@@ -171,9 +171,8 @@ export class Wal {
   }
 
   /** Stream the records with lsn >= fromLsn (default 1) across segments (pending appends are written first). */
-  async *records(fromLsn = 1): AsyncGenerator<WalRecord> {
-    await this.writer.written()
-    yield* streamSegments(this.readSegments(), fromLsn, this.readOptions())
+  records(fromLsn = 1): AsyncIterable<WalRecord> {
+    return streamSegments(() => ({ segments: this.readSegments(), opts: this.readOptions() }), fromLsn, { before: () => this.writer.written() })
   }
 
   /**

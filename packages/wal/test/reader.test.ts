@@ -81,6 +81,12 @@ describe('WalReader', () => {
     let n = 0
     await expect(reader.replay(1, () => n++)).rejects.toMatchObject({ code: 'WAL_CORRUPT', file: second.file, offset: 0 })
     expect(n).toBe(second.firstLsn - 1)
+    let m = 0
+    const iterate = async () => {
+      for await (const r of reader.records(1)) expect(r.lsn).toBe(++m)
+    }
+    await expect(iterate()).rejects.toMatchObject({ code: 'WAL_CORRUPT', file: second.file })
+    expect(m).toBe(second.firstLsn - 1)
   })
 
   it('isWalDir recognises log directories', async () => {

@@ -80,8 +80,21 @@ describe('snapshots and compaction', () => {
     expect(snap).toMatchObject({ lsn: 10 })
     expect(snap!.data.toString()).toBe('ten')
     expect(await fs.readdir('/w')).toContain('snapshot-00000000000000000020.snap.corrupt')
-    expect(logger.entries.some((e) => e.level === 'error' && /snapshot/.test(e.msg ?? ''))).toBe(true)
+    expect(logger.entries.some((e) => e.level === 'warn' && /snapshot/.test(e.msg ?? ''))).toBe(true)
     await wal.close()
+  })
+
+  it('a directory holding only a snapshot starts the log right after it', async () => {
+    const fs = new MemoryFs()
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'sync', segmentBytes: 256 })
+    for (let i = 1; i <= 30; i++) await wal.append(payloadFor(i, 40))
+    await wal.writeSnapshot(30, Buffer.from('all'))
+    await wal.close()
+    for (const s of wal.segments()) await fs.unlink(s.file)
+    const again = await Wal.open({ dir: '/w', fs })
+    expect(again.segments()).toEqual([expect.objectContaining({ firstLsn: 31, lastLsn: 30 })])
+    expect(await again.append(payloadFor(31, 40))).toBe(31)
+    await again.close()
   })
 
   it('refuses a snapshot LSN beyond the log', async () => {
