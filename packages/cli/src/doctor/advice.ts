@@ -81,13 +81,18 @@ export function adviseModes(
   ]
 
   const notes: string[] = []
-  notes.push(
-    `Up to ≈${round(oneAtATime)} jobs/s added one at a time, or ≈${round(grouped)} with ${opts.concurrency} concurrent producers, ` +
-      '`sync` keeps every acknowledged job through a power cut.',
-  )
   if (fs.volatile) {
-    notes.push(`This directory is on ${fs.type} (RAM): nothing here survives a reboot, whatever the mode.`)
-  } else if (fsync.p50Ms < FAST_FSYNC_MS) {
+    notes.push(
+      `This directory is on ${fs.type} (RAM): nothing here survives a reboot, whatever the mode, and fdatasync costs next to ` +
+        'nothing, so these figures say nothing about a real disk. Run doctor on the directory the data will live in.',
+    )
+  } else {
+    notes.push(
+      `Up to ≈${round(oneAtATime)} jobs/s added one at a time, or ≈${round(grouped)} with ${opts.concurrency} concurrent producers, ` +
+        '`sync` keeps every acknowledged job through a power cut.',
+    )
+  }
+  if (!fs.volatile && fsync.p50Ms < FAST_FSYNC_MS) {
     notes.push(
       `fdatasync returns in ${(fsync.p50Ms * 1000).toFixed(0)} µs: the disk (or a virtual disk) acknowledges from a cache; ` +
         'unless that cache is battery/capacitor backed, `sync` here may not survive a power cut.',
