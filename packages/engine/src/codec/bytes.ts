@@ -10,6 +10,7 @@
 const SLAB_BYTES = 512 * 1024
 const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder()
+const EMPTY = new Uint8Array(0)
 
 export class SlabWriter {
   private slab: Uint8Array = new Uint8Array(SLAB_BYTES)
@@ -112,9 +113,18 @@ export class SlabWriter {
   }
 
   raw(data: Uint8Array): void {
-    this.ensure(data.length)
-    this.slab.set(data, this.pos)
-    this.pos += data.length
+    const n = data.length
+    this.ensure(n)
+    if (n <= 128) {
+      // A plain loop beats TypedArray#set for the small payloads most jobs carry.
+      const b = this.slab
+      let p = this.pos
+      for (let i = 0; i < n; i++) b[p++] = data[i]
+      this.pos = p
+    } else {
+      this.slab.set(data, this.pos)
+      this.pos += n
+    }
   }
 
   /** Position (within the current record) of the next byte; with `slabAt` gives a view of bytes written so far. */
@@ -208,6 +218,7 @@ export class ByteReader {
   /** Length-prefixed bytes, as a view into the buffer being read. */
   bytes(): Uint8Array {
     const n = this.uint()
+    if (n === 0) return EMPTY
     const end = this.pos + n
     if (end > this.buf.length) throw new RangeError('read past end of event')
     const b = this.buf

@@ -32,10 +32,10 @@ export class EventWriter {
     return w.end()
   }
 
-  /** Bulk add: call `bulkBegin`, then `bulkItem` per job, then `end()`. */
-  bulkBegin(time: number, queueId: number, count: number): void {
+  /** Bulk add: call `bulkBegin`, then `bulkItem` per job, then `end()`. Items run to the end of the payload. */
+  bulkBegin(time: number, queueId: number): void {
     const w = this.w
-    w.begin(); w.uint(time); w.uint(queueId); w.uint(count)
+    w.begin(); w.uint(time); w.uint(queueId)
   }
 
   bulkItem(jobId: number, p: AddParams, ids: AddStrings | null, data: Uint8Array): void {

@@ -102,9 +102,9 @@ export function describeEvent(record: WalRecord): DescribedEvent {
       break
     case E.EV_ADD_BULK: {
       ev.queue = name(r.uint())
-      const n = r.uint()
       const jobs: unknown[] = []
-      for (let i = 0; i < n; i++) {
+      let n = 0
+      for (; !r.done; n++) {
         const one: DescribedEvent = { ...ev }
         addFields()
         jobs.push({ jobId: ev.jobId, data: ev.data })

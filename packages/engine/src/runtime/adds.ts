@@ -160,12 +160,13 @@ function submitAdd(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, 
   return job.added
 }
 
-const BULK_RECORD_JOBS = 4096
 const BULK_RECORD_BYTES = 64 * 1024 // small next to a slab, so little slab space is wasted
 
 /**
- * Add many jobs: encoded into few records (one per ~4096 jobs / 1 MiB), all
- * awaited together. Items with a unique key go through `addOne`.
+ * Add many jobs: encoded straight into few records (one per ~64 KiB), all
+ * awaited together. Every item is encoded before anything is pushed, so a
+ * bad item refuses the whole batch with nothing written. Items with a unique
+ * key go through `addOne`.
  */
 export async function addBulk(p: Pipeline, queue: string, items: BulkItem[]): Promise<Job[]> {
   p.checkOpen()
@@ -177,39 +178,50 @@ export async function addBulk(p: Pipeline, queue: string, items: BulkItem[]): Pr
     for (let i = 0; i < items.length; i++) out[i] = addOne(p, queue, items[i].data, items[i].options ?? {})
     return Promise.all(out)
   }
-  // Encode everything first: a bad item refuses the whole batch before anything is written.
+  // Intern every group and tag first: interning logs a record, which must not land inside a record being encoded.
+  for (const it of items) {
+    const o = it.options
+    if (o === undefined) continue
+    if (o.group !== undefined) p.intern(o.group)
+    if (o.tags !== undefined) for (const t of o.tags) p.intern(t)
+  }
   const ew = p.ew
-  const prepared: PreparedAdd[] = []
-  const slots: number[] = []
+  const payloads: Uint8Array[] = []
+  const counts: number[] = []
+  let inRecord = 0
   for (let i = 0; i < items.length; i++) {
     const o = items[i].options
     if (o?.key !== undefined) continue
-    const a = prepareAdd(p, queue, items[i].data, o ?? {}, now)
-    prepared.push(a)
-    slots.push(i)
+    const a = prepareAdd(p, queue, items[i].data, o ?? {}, now, scratch)
+    if (inRecord === 0) ew.bulkBegin(now, q.id)
+    ew.bulkItem(a.jobId, a.params, a.ids, a.data)
+    out[i] = new Job(p, a.jobId, queue, true)
+    if (++inRecord >= 4096 || ew.w.length >= BULK_RECORD_BYTES) {
+      payloads.push(ew.end())
+      counts.push(inRecord)
+      inRecord = 0
+    }
+  }
+  if (inRecord > 0) {
+    payloads.push(ew.end())
+    counts.push(inRecord)
   }
   const records: Promise<void>[] = []
-  for (let start = 0; start < prepared.length;) {
-    let end = start
-    let bytes = 0
-    while (end < prepared.length && end - start < BULK_RECORD_JOBS && bytes < BULK_RECORD_BYTES) bytes += prepared[end++].data.length + 16
-    ew.bulkBegin(now, q.id, end - start)
-    for (let i = start; i < end; i++) {
-      const a = prepared[i]
-      ew.bulkItem(a.jobId, a.params, a.ids, a.data)
-    }
-    const payload = ew.end()
-    const count = end - start
+  for (let k = 0; k < payloads.length; k++) {
+    const count = counts[k]
     rt.inflightAdds += count
     records.push(new Promise<void>((resolve, reject) => {
-      p.committer.submit(EV_ADD_BULK, payload, APPLY, {
-        committed: () => { rt.inflightAdds -= count; resolve() },
-        failed: (err) => { rt.inflightAdds -= count; reject(err) },
-      }, true)
+      try {
+        p.committer.submit(EV_ADD_BULK, payloads[k], APPLY, {
+          committed: () => { rt.inflightAdds -= count; resolve() },
+          failed: (err) => { rt.inflightAdds -= count; reject(err) },
+        }, true)
+      } catch (err) {
+        rt.inflightAdds -= count
+        reject(err)
+      }
     }))
-    start = end
   }
-  for (let i = 0; i < prepared.length; i++) out[slots[i]] = new Job(p, prepared[i].jobId, queue, true)
   for (let i = 0; i < items.length; i++) {
     if (out[i] === undefined) out[i] = addOne(p, queue, items[i].data, items[i].options!)
   }

@@ -11,8 +11,7 @@ import type { CommitWaiter } from './committer.js'
 import { moveJobTo, removeJob, retryJob } from './job-ops.js'
 
 export class Job<T = unknown, R = unknown> implements CommitWaiter {
-  /** Resolves once the add is durable (then the job exists in the state). */
-  readonly added: Promise<Job<T, R>>
+  private addedPromise: Promise<Job<T, R>> | null = null
   private resolveAdded: ((j: Job<T, R>) => void) | null = null
   private rejectAdded: ((e: Error) => void) | null = null
   private rt: { inflightAdds: number } | null = null
@@ -24,12 +23,17 @@ export class Job<T = unknown, R = unknown> implements CommitWaiter {
     readonly queue: string,
     alreadyAdded = false,
   ) {
-    this.added = alreadyAdded
-      ? Promise.resolve(this)
-      : new Promise((resolve, reject) => {
+    if (!alreadyAdded) {
+      this.addedPromise = new Promise((resolve, reject) => {
         this.resolveAdded = resolve
         this.rejectAdded = reject
       })
+    }
+  }
+
+  /** Resolves once the add is durable (then the job exists in the state). */
+  get added(): Promise<Job<T, R>> {
+    return (this.addedPromise ??= Promise.resolve(this))
   }
 
   /** @internal The job itself waits for its add record (no extra object per add). */

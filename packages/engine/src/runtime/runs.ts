@@ -53,7 +53,8 @@ export class RunManager implements RunHost {
     const run = new ActiveJob(this, job, now, leaseMs, timeoutMs)
     job.run = run
     this.activeCount++
-    this.pendingStarts.push(run)
+    // Bounded: when work is all microtasks (memory mode) the immediate may come late.
+    if (this.pendingStarts.push(run) >= 4096) this.flushStarts()
     if (!this.startFlushScheduled) {
       this.startFlushScheduled = true
       setImmediate(this.flushStartsCallback)

@@ -74,7 +74,7 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
     }
     case E.EV_ADD_BULK: {
       const q = s.queueById(r.uint())
-      for (let n = r.uint(); n > 0; n--) {
+      while (!r.done) {
         const id = readAddBody(r, params, s.strings)
         const job = addJob(s, q, id, time, params, r.bytes())
         obs?.added(job)
