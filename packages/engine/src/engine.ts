@@ -4,7 +4,8 @@
  */
 import { readdir } from 'node:fs/promises'
 import pino from 'pino'
-import { EngineClosedError } from './errors.js'
+import { EngineClosedError, LeaseError } from './errors.js'
+import type { ActiveJob } from './runtime/active-job.js'
 import { PipelineHandle } from './pipeline-handle.js'
 import type { Queue } from './queue.js'
 import { Emitter } from './runtime/emitter.js'
@@ -15,7 +16,7 @@ import type { Pipeline } from './runtime/pipeline.js'
 import { queueStats } from './runtime/stats.js'
 import { parseJobId } from './state/job-info.js'
 import { REMOVED } from './state/job.js'
-import type { DurabilityMode, EngineOptions, EngineStats, Logger, QueueOptions } from './types.js'
+import type { DurabilityMode, EngineOptions, EngineStats, LeaseOptions, Logger, QueueOptions } from './types.js'
 
 const DEFAULT_PIPELINE = 'default'
 const PIPELINE_NAME = /^[A-Za-z0-9_.-]{1,100}$/
@@ -149,6 +150,41 @@ export class Engine {
       })
     }
     return { pipelines }
+  }
+
+  /**
+   * Lease protocol (what in-process workers use, and what a remote worker will):
+   * take one ready job of `queue` (`"queue"` in the default pipeline, or `"pipeline/queue"`) under a lease.
+   */
+  reserve<T = unknown>(queue: string, opts: LeaseOptions = {}): ActiveJob<T> | null {
+    const slash = queue.indexOf('/')
+    const h = this.handle(slash < 0 ? DEFAULT_PIPELINE : queue.slice(0, slash))
+    return h.queue<T>(slash < 0 ? queue : queue.slice(slash + 1)).reserve(opts)
+  }
+
+  private leaseQueue(lease: ActiveJob | string): Queue {
+    const token = typeof lease === 'string' ? lease : lease.token
+    const parsed = parseJobId(token.split('#')[0])
+    if (parsed === undefined) throw new LeaseError(`not a lease: ${token}`)
+    const p = this.open(parsed.pipeline)
+    const job = p?.state.jobs.get(parsed.id)
+    if (p == null || job === undefined) throw new LeaseError(`lease ${token} is not held (expired, settled or unknown)`)
+    return this.handle(parsed.pipeline).queue(job.queue.name)
+  }
+
+  /** Complete a leased job; resolves when durable. */
+  async complete(lease: ActiveJob | string, result?: unknown): Promise<void> {
+    await this.leaseQueue(lease).complete(lease, result)
+  }
+
+  /** Fail a leased job (retried while attempts remain, else dead); resolves when durable. */
+  async fail(lease: ActiveJob | string, error: Error | string): Promise<void> {
+    await this.leaseQueue(lease).fail(lease, error)
+  }
+
+  /** Renew a lease. */
+  extend(lease: ActiveJob | string, ms?: number): void {
+    this.leaseQueue(lease).extend(lease, ms)
   }
 
   /** Typed events for every queue of every pipeline. */

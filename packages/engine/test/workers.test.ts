@@ -126,6 +126,20 @@ describe('lease protocol', () => {
     await engine.close()
   })
 
+  it('the engine-level lease API routes by pipeline', async () => {
+    const engine = await memoryEngine()
+    await engine.ready('billing')
+    const job = await engine.pipeline('billing').queue('invoices').add({ n: 1 })
+    expect(engine.reserve('invoices')).toBeNull()
+    const lease = engine.reserve('billing/invoices', { leaseMs: 1_000 })!
+    expect(lease.id).toBe(job.id)
+    engine.extend(lease)
+    await engine.complete(lease.token, 'paid')
+    expect(await job.finished()).toBe('paid')
+    await expect(engine.fail(lease, 'late')).rejects.toThrow(LeaseError)
+    await engine.close()
+  })
+
   it('in-process handlers with leaseMs keep their lease with heartbeat()', async () => {
     fakeTime()
     const engine = await memoryEngine()
