@@ -5,7 +5,7 @@
  * WAL, in memory and in snapshots; they are decoded only when a handler or a
  * lookup asks for the value.
  */
-import { Packr, addExtension } from 'msgpackr'
+import { Packr, addExtension, REUSE_BUFFER_MODE, RESET_BUFFER_MODE } from 'msgpackr'
 import { JobDataError } from '../errors.js'
 
 /**
@@ -101,14 +101,18 @@ function tagMaps(value: unknown): unknown {
 /**
  * Encode a value; throws JobDataError when it holds something msgpack cannot
  * carry or when it is larger than `maxBytes`. `undefined` encodes to zero bytes.
- * The returned view is only valid until the next call: copy it.
+ * With `transient`, the returned view is only valid until the next call: copy it at once.
  */
-export function encodeValue(value: unknown, maxBytes: number, what = 'job data'): Uint8Array {
+export function encodeValue(value: unknown, maxBytes: number, what = 'job data', transient = false): Uint8Array {
   if (value === undefined) return EMPTY
   let bytes: Uint8Array
   try {
     const hasMap = inspectValue(value, what === 'job data' ? 'data' : 'value', 0)
-    bytes = packr.pack(hasMap ? tagMaps(value) : value)
+    if (transient) {
+      // Reuse msgpackr's buffer: no new Buffer per call; the caller copies the bytes before the next encode.
+      const b = packr.pack(hasMap ? tagMaps(value) : value, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Buffer & { start: number; end: number }
+      bytes = new Uint8Array(b.buffer, b.byteOffset + b.start, b.end - b.start)
+    } else bytes = packr.pack(hasMap ? tagMaps(value) : value)
   } catch (err) {
     if (err instanceof JobDataError) throw err
     throw new JobDataError(`${what} cannot be encoded: ${(err as Error).message}`)

@@ -42,7 +42,8 @@ function runAtOf(o: AddOptions, now: number): number {
 
 /** Validate and encode one add. Throws (writing nothing) on bad data. `into` reuses a scratch object. */
 export function prepareAdd(p: Pipeline, queue: string, data: unknown, o: AddOptions, now = p.now(), into?: PreparedAdd): PreparedAdd {
-  const bytes = encodeValue(data, p.settings.maxDataBytes)
+  // Transient: every caller copies the bytes into an event before encoding anything else.
+  const bytes = encodeValue(data, p.settings.maxDataBytes, 'job data', true)
   const q = p.queueState(queue)
   const params = into?.params ?? emptyAddParams()
   params.group = undefined
