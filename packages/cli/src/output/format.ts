@@ -1,10 +1,13 @@
 /** Small formatters shared by the human output of every command. */
 
-const intFormat = new Intl.NumberFormat('en-US')
-
-/** 1234567 -> "1,234,567". */
+/**
+ * 1234567 -> "1,234,567". By hand: creating an Intl.NumberFormat initialises
+ * ICU, which costs tens of milliseconds at every start of the binary.
+ */
 export function formatInt(n: number): string {
-  return intFormat.format(n)
+  const rounded = Math.round(n)
+  const digits = String(Math.abs(rounded)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+  return rounded < 0 ? `-${digits}` : digits
 }
 
 /** Bytes in binary units: "512 B", "3.4 KiB", "12.0 MiB". */
