@@ -15,6 +15,9 @@ function send(message: ChildMessage): void {
 
 const quiet = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, fatal() {}, child: () => quiet, level: 'silent' }
 
+// Never outlive the parent (Ctrl-C, a crash before it could kill us): the engine here is meant to die abruptly anyway.
+process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'))
+
 async function run(): Promise<void> {
   const args = parseChildArgv(process.argv.slice(2))
   const engine = await Engine.open({ dir: args.root, durability: 'sync', logger: quiet as never })
