@@ -19,8 +19,9 @@ type PendingOp = { kind: 'write'; offset: number; bytes: Buffer } | { kind: 'tru
 class Inode {
   data: Buffer
   size: number
-  /** Content as of the last fsync. */
+  /** Content as of the last fsync: synced[0, syncedSize). Grown in place so an fsync costs what was written since the last one. */
   synced: Buffer
+  syncedSize: number
   /** Writes and truncates since the last fsync, in order. */
   pending: PendingOp[] = []
   mtime = new Date()
@@ -30,10 +31,15 @@ class Inode {
     this.data = Buffer.from(content)
     this.size = content.length
     this.synced = Buffer.from(content)
+    this.syncedSize = content.length
   }
 
   content(): Buffer {
     return this.data.subarray(0, this.size)
+  }
+
+  syncedContent(): Buffer {
+    return this.synced.subarray(0, this.syncedSize)
   }
 
   ensure(size: number): void {
@@ -63,7 +69,25 @@ class Inode {
   }
 
   sync(): void {
-    this.synced = Buffer.from(this.content())
+    if (this.synced.length < this.size) {
+      const next = Buffer.alloc(Math.max(this.size, this.synced.length * 2, 4096))
+      this.synced.copy(next, 0, 0, this.syncedSize)
+      this.synced = next
+    }
+    // Only what changed since the last sync needs copying: the pending ops' ranges.
+    let lo = Infinity
+    for (const op of this.pending) lo = Math.min(lo, op.kind === 'write' ? op.offset : Math.min(op.length, this.syncedSize))
+    if (lo < this.size) this.data.copy(this.synced, lo, lo, this.size)
+    this.syncedSize = this.size
+    this.pending = []
+  }
+
+  /** Replace the content as if durably written (tests corrupting images). */
+  replace(content: Uint8Array): void {
+    this.data = Buffer.from(content)
+    this.size = content.length
+    this.synced = Buffer.from(content)
+    this.syncedSize = content.length
     this.pending = []
   }
 }
@@ -236,9 +260,7 @@ export class MemoryFs implements FileSystem {
   setBytes(p: string, content: Uint8Array): void {
     const inode = this.files.get(this.norm(p))
     if (!inode) throw fsError('ENOENT', 'write', p)
-    inode.data = Buffer.from(content)
-    inode.size = content.length
-    inode.sync()
+    inode.replace(content)
   }
 
   /** Paths of all files, sorted. */
@@ -271,7 +293,7 @@ export class MemoryFs implements FileSystem {
   }
 
   private imageAfterCrash(inode: Inode, fate: UnsyncedFate, rnd: () => number): Buffer {
-    let img: Buffer = Buffer.from(inode.synced)
+    let img: Buffer = Buffer.from(inode.syncedContent())
     for (const op of inode.pending) {
       let choice = fate
       if (choice === 'random') {
