@@ -19,4 +19,31 @@ describe('single-writer lock (in process)', () => {
     const second = await Wal.open({ dir })
     await second.close()
   })
+
+  it('racing opens: exactly one wins and every loser names the winner (never no PID)', async () => {
+    for (let round = 0; round < 10; round++) {
+      const dir = await tempDir()
+      const results = await Promise.allSettled(Array.from({ length: 4 }, () => Wal.open({ dir })))
+      const winners = results.filter((r) => r.status === 'fulfilled')
+      expect(winners.length).toBe(1)
+      for (const r of results) {
+        if (r.status === 'rejected') {
+          expect(r.reason).toBeInstanceOf(WalLockedError)
+          expect(r.reason.pid).toBe(process.pid)
+        }
+      }
+      await (winners[0] as PromiseFulfilledResult<Wal>).value.close()
+    }
+  })
+
+  it('a dead previous holder\'s PID left in LOCK is not reported, and is replaced', async () => {
+    const dir = await tempDir()
+    const { writeFile } = await import('node:fs/promises')
+    await writeFile(path.join(dir, 'LOCK'), '999999999\n') // no such process
+    expect(await readLockHolder(dir)).toEqual({ locked: false, pid: null })
+    const wal = await Wal.open({ dir })
+    expect((await readFile(path.join(dir, 'LOCK'), 'utf8')).trim()).toBe(String(process.pid))
+    await wal.close()
+    expect(await readFile(path.join(dir, 'LOCK'), 'utf8')).toBe('')
+  })
 })
