@@ -5,6 +5,7 @@
  * nothing was lost. Works the same without a terminal (no bar, plain lines).
  */
 import type { Command } from 'commander'
+import { rmSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -65,6 +66,12 @@ async function demo(dir: string | undefined, opts: DemoOptions): Promise<void> {
   say(c.dim(`data directory ${root}`))
   say('')
   let keep = !temporary || opts.keep === true
+  // Ctrl-C: the child goes with us (it watches its IPC channel); do not leave the temporary directory behind.
+  const onInterrupt = (): void => {
+    if (!keep) rmSync(root, { recursive: true, force: true })
+    process.exit(130)
+  }
+  process.once('SIGINT', onInterrupt)
   try {
     const summary = await runDemo({ root, jobs, concurrency, workMs, killAt, stallMs: 15_000 }, say)
     if (!summary.ok) {
@@ -83,6 +90,7 @@ async function demo(dir: string | undefined, opts: DemoOptions): Promise<void> {
     if (!opts.json) process.stderr.write(c.dim(`data kept for a look: ${root}\n`))
     throw err
   } finally {
+    process.off('SIGINT', onInterrupt)
     if (!keep) await rm(root, { recursive: true, force: true })
   }
 }
