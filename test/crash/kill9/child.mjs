@@ -15,14 +15,14 @@ import { GROUPS, KEEP_COMPLETED, MANY_ATTEMPTS, PLAIN_ATTEMPTS, Q, UNIQUE_KEYS }
 const { Engine, JobDeadError } = await import(pathToFileURL(process.argv[2]).href)
 const config = await readConfig()
 const rng = new Rng(config.seed)
+// Safety net, from the moment there is work: a child the parent forgot must not run forever.
+setTimeout(() => process.exit(3), config.maxLifeMs ?? 30_000).unref()
 
 async function readConfig() {
   for await (const line of createInterface({ input: process.stdin })) return JSON.parse(line)
   process.exit(0) // the parent closed stdin: this warm child is not needed
 }
 
-// Safety net: a child the parent forgot must not run forever.
-setTimeout(() => process.exit(3), config.maxLifeMs ?? 20_000).unref()
 
 const silent = { level: 'silent', trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} }
 silent.child = () => silent

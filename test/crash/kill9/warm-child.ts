@@ -32,6 +32,8 @@ export class WarmChild {
 
   constructor() {
     this.child = spawn(process.execPath, [CHILD, ENGINE_DIST], { stdio: ['pipe', 'ignore', 'pipe', 'pipe'] })
+    // A child that died early (and is reported as such) must not crash the parent with EPIPE.
+    this.child.stdin!.on('error', () => {})
     this.child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.stderr = (this.stderr + s).slice(-4000)))
     const exited = new Promise<number | null>((resolve) => this.child.once('exit', (code) => resolve(code)))
     const reading = readReports(this.child.stdio[3] as NodeJS.ReadableStream, (r) => {
