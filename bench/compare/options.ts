@@ -23,7 +23,7 @@ export interface Options {
 }
 
 export const USAGE = `usage: pnpm bench [-- options]
-  --quick               small counts, one run each: finishes in under two minutes
+  --quick               smoke test: 100 B payloads, small counts, one run each; under two minutes
   --only=a,b            systems: wq, bullmq, sqlite, fastq, disk, or ids such as wq-sync, bullmq-always
   --workloads=a,b       workload ids or prefixes: enqueue-one, enqueue-bulk, process, e2e, steady, backlog
   --runs=N              runs per measurement (median reported; default 3, quick 1)

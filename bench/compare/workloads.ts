@@ -24,7 +24,7 @@ export interface Workload {
 
 export interface WorkloadSizes {
   count: number
-  /** quick mode: the 4 KiB variant only where payload size matters most (one-by-one adds, end to end) */
+  /** quick mode (a smoke test): 100 B payloads only */
   quick?: boolean
   steadyRates: number[]
   steadySeconds: number
@@ -43,21 +43,21 @@ export const BULK_BATCH = 1_000
 export function workloads(sizes: WorkloadSizes): Workload[] {
   const n = sizes.count.toLocaleString('en-US')
   const list: Workload[] = []
-  for (const p of PAYLOADS) {
+  const payloads = sizes.quick ? PAYLOADS.slice(0, 1) : PAYLOADS
+  for (const p of payloads) {
     list.push({ id: `enqueue-one-${p.tag}`, kind: 'enqueue-one', payload: p.bytes, count: sizes.count, title: `Enqueue ${n} jobs one by one, ${p.label}` })
   }
-  const fewer = sizes.quick ? PAYLOADS.slice(0, 1) : PAYLOADS
-  for (const p of fewer) {
+  for (const p of payloads) {
     list.push({ id: `enqueue-bulk-${p.tag}`, kind: 'enqueue-bulk', payload: p.bytes, count: sizes.count, title: `Enqueue ${n} jobs in bulk (batches of ${BULK_BATCH.toLocaleString('en-US')}), ${p.label}` })
   }
   for (const concurrency of [1, 100]) {
     list.push({ id: `process-c${concurrency}`, kind: 'process', payload: 100, count: sizes.count, concurrency, title: `Process ${n} waiting no-op jobs at concurrency ${concurrency}, 100 B` })
   }
-  for (const p of PAYLOADS) {
+  for (const p of payloads) {
     list.push({ id: `e2e-${p.tag}`, kind: 'e2e', payload: p.bytes, count: sizes.count, concurrency: 100, title: `End to end: enqueue ${n} one by one while processing at concurrency 100, ${p.label}` })
   }
   for (const rate of sizes.steadyRates) {
-    for (const p of fewer) {
+    for (const p of payloads) {
       list.push({
         id: `steady-${rate}-${p.tag}`,
         kind: 'steady',
