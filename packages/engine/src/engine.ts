@@ -78,6 +78,7 @@ export class Engine {
         maxDataBytes: o.maxDataBytes ?? 2 ** 20,
         closeTimeoutMs: o.closeTimeoutMs ?? 10_000,
         syncEnqueues: this.durability === 'sync-enqueue',
+        compactAfterSnapshot: o.compactAfterSnapshot ?? true,
         logger: this.logger,
       },
       events: this.emitter,

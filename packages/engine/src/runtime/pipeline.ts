@@ -35,6 +35,8 @@ export interface PipelineSettings {
   maxDataBytes: number
   closeTimeoutMs: number
   syncEnqueues: boolean
+  /** Drop segments covered by the snapshot taken at close. */
+  compactAfterSnapshot: boolean
   logger: Logger
 }
 
@@ -269,6 +271,7 @@ export class Pipeline implements ApplyObserver {
     if (opts.snapshot !== false && this.committer.broken === null) {
       try {
         await this.snapshotter.take()
+        if (this.settings.compactAfterSnapshot) await this.log.compact()
       } catch (err) {
         this.logger.warn({ pipeline: this.name, err: { message: (err as Error).message } }, 'snapshot on close failed')
       }

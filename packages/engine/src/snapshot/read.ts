@@ -20,6 +20,13 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
   s.lsn = r.uint()
   s.nextSeq = r.uint()
   s.maxJobId = r.uint()
+  const dataTotal = r.uint()
+  if (dataTotal > buf.length) throw new SnapshotFormatError('data section larger than the snapshot')
+  // One copy of the data section, so the jobs do not keep the whole file buffer alive.
+  // (Uint8Array#slice copies; Buffer#slice would not.)
+  const dataSection = Uint8Array.prototype.slice.call(buf, buf.length - dataTotal)
+  const dataSlab = s.store.register(dataSection.buffer)
+  let dataAt = 0
   for (let n = r.uint(); n > 0; n--) {
     const id = r.uint()
     s.intern(id, r.str())
@@ -44,14 +51,20 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
     const nextRunAt = r.uint()
     const template = emptyAddParams()
     readAddBody(r, template, s.strings)
-    const data = r.bytes()
+    const data = r.bytes().slice()
     s.schedules.set(sname, { name: sname, queue, pattern, timezone: tz === '' ? undefined : tz, nextRunAt, template, data })
   }
   const strings = s.strings
   const jobs = s.jobs
+  let lastQueueId = -1
+  let q = null as unknown as ReturnType<PipelineState['queueById']>
   for (let n = r.uint(); n > 0; n--) {
     const id = r.uint()
-    const q = s.queueById(r.uint())
+    const qid = r.uint()
+    if (qid !== lastQueueId) {
+      q = s.queueById(qid)
+      lastQueueId = qid
+    }
     const state = r.u8()
     const flags = r.u8()
     const priority = r.int()
@@ -60,11 +73,12 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
     const maxAttempts = r.uint()
     const createdAt = r.uint()
     const runAt = flags & SF_RUN_AT ? r.uint() : undefined
-    const lane = q.lane(flags & SF_GROUP ? strings[r.uint()] : undefined)
+    const lane = flags & SF_GROUP ? q.lane(strings[r.uint()]) : q.defaultLane
     const startedAt = flags & SF_STARTED ? r.uint() : undefined
-    const data = r.bytes()
+    const dataLen = r.uint()
     const job = new JobRecord(id, lane, priority, maxAttempts, createdAt)
-    s.store.retain(job, data)
+    s.store.retainAt(job, dataSlab, dataAt, dataLen)
+    dataAt += dataLen
     job.seq = seq
     job.attempts = attempts
     job.state = state
@@ -102,9 +116,10 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
         q.completed.push(job)
         break
     }
-    const key = job.extra?.key
+    if (job.extra === null) continue
+    const key = job.extra.key
     if (key !== undefined && (state === WAITING || state === DELAYED)) q.keys.set(key, job)
-    const tags = job.extra?.tags
+    const tags = job.extra.tags
     if (tags !== undefined) {
       for (const t of tags) {
         let set = s.tags.get(t)
@@ -157,10 +172,11 @@ function readExtra(r: ByteReader, strings: string[]): JobExtra {
       x.history.push(r.u8() === 1 ? { state, at, note } : { state, at })
     }
   }
+  // Copied: a view would keep the whole snapshot buffer alive.
   const result = r.bytes()
-  if (result.length > 0) x.result = result
+  if (result.length > 0) x.result = result.slice()
   const progress = r.bytes()
-  if (progress.length > 0) x.progress = progress
+  if (progress.length > 0) x.progress = progress.slice()
   const finishedAt = r.uint()
   if (finishedAt > 0) x.finishedAt = finishedAt
   return x

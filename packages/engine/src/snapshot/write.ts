@@ -13,17 +13,17 @@ import { SF_EXTRA, SF_GROUP, SF_HELD, SF_RUN_AT, SF_STARTED, SNAPSHOT_MAGIC, SNA
 /** Chunk size handed to the log: the writer's slabs. */
 export function encodeSnapshot(s: PipelineState, lsn: number, startLogged: (job: JobRecord) => boolean): Uint8Array[] {
   const w = new SlabWriter()
+  const d = new SlabWriter()
   const chunks: Uint8Array[] = []
+  const dataChunks: Uint8Array[] = []
   const cut = () => {
     if (w.length > 0) chunks.push(w.end())
     w.begin()
+    if (d.length > 0) dataChunks.push(d.end())
+    d.begin()
   }
   w.begin()
-  w.f64(SNAPSHOT_MAGIC)
-  w.uint(SNAPSHOT_VERSION)
-  w.uint(lsn)
-  w.uint(s.nextSeq)
-  w.uint(s.maxJobId)
+  d.begin()
   let nStrings = 0
   for (let i = 1; i < s.strings.length; i++) if (s.strings[i] !== undefined) nStrings++
   w.uint(nStrings)
@@ -65,17 +65,28 @@ export function encodeSnapshot(s: PipelineState, lsn: number, startLogged: (job:
   for (const q of s.queues.values()) count += q.counts.completed
   w.uint(count)
   let written = 0
+  let dataTotal = 0
   const one = (job: JobRecord) => {
-    writeJob(w, s, job, startLogged)
+    dataTotal += writeJob(w, d, s, job, startLogged)
     if (++written % 4096 === 0) cut()
   }
   for (const job of s.jobs.values()) if (job.state !== COMPLETED && job.state !== REMOVED) one(job)
   for (const q of s.queues.values()) for (const job of q.completed) if (job.state === COMPLETED) one(job)
   cut()
-  return chunks
+  // The header goes first but is written last: it carries the size of the data section at the end.
+  const h = new SlabWriter()
+  h.begin()
+  h.f64(SNAPSHOT_MAGIC)
+  h.uint(SNAPSHOT_VERSION)
+  h.uint(lsn)
+  h.uint(s.nextSeq)
+  h.uint(s.maxJobId)
+  h.uint(dataTotal)
+  return [h.end(), ...chunks, ...dataChunks]
 }
 
-function writeJob(w: SlabWriter, s: PipelineState, job: JobRecord, startLogged: (job: JobRecord) => boolean): void {
+/** Writes the job's fields to `w` and its data to `d`; returns the data length. */
+function writeJob(w: SlabWriter, d: SlabWriter, s: PipelineState, job: JobRecord, startLogged: (job: JobRecord) => boolean): number {
   let state = job.state
   let attempts = job.attempts
   let startedAt = job.startedAt
@@ -104,8 +115,10 @@ function writeJob(w: SlabWriter, s: PipelineState, job: JobRecord, startLogged: 
   if (flags & SF_RUN_AT) w.uint(job.runAt!)
   if (flags & SF_GROUP) w.uint(s.stringIds.get(lane.group!)!)
   if (flags & SF_STARTED) w.uint(startedAt!)
-  w.bytes(job.bytes())
-  if (x === null) return
+  const data = job.bytes()
+  w.uint(data.length)
+  d.raw(data)
+  if (x === null) return data.length
   w.str(x.key ?? '')
   w.uint(x.key === undefined ? 0 : 1)
   const tags = x.tags ?? []
@@ -122,4 +135,5 @@ function writeJob(w: SlabWriter, s: PipelineState, job: JobRecord, startLogged: 
   w.bytes(x.result ?? new Uint8Array(0))
   w.bytes(x.progress ?? new Uint8Array(0))
   w.uint(x.finishedAt ?? 0)
+  return data.length
 }

@@ -35,6 +35,25 @@ export class DataStore {
     return idx
   }
 
+  /** Register a buffer up front (snapshot load) and return its slab index. */
+  register(buf: ArrayBufferLike): number {
+    return this.slabOf(buf)
+  }
+
+  /** Point `ref` at bytes of a registered slab. */
+  retainAt(ref: DataRef, slab: number, offset: number, length: number): void {
+    if (length === 0) {
+      ref.dataSlab = -1
+      ref.dataOff = 0
+      ref.dataLen = 0
+      return
+    }
+    this.refs[slab]++
+    ref.dataSlab = slab
+    ref.dataOff = offset
+    ref.dataLen = length
+  }
+
   /** Point `ref` at `bytes` (which must never be overwritten). */
   retain(ref: DataRef, bytes: Uint8Array): void {
     if (bytes.length === 0) {
