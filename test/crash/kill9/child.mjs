@@ -200,7 +200,7 @@ function pickOperation() {
 }
 
 // Closed loop with a bounded number of operations in flight, until killed.
-const inFlight = config.inFlight ?? 16
+const inFlight = config.inFlight ?? 8
 async function lane() {
   for (;;) await pickOperation()()
 }

@@ -43,7 +43,7 @@ export interface Kill9Options {
   cyclesPerDir?: number
   /** Modes to rotate through, one per directory. Default: sync, sync-enqueue, sync, interval, sync, os. */
   modes?: KillMode[]
-  /** Kill this long after the child is ready: [min, max] ms. Default [10, 150]. */
+  /** Kill this long after the child is ready: [min, max] ms. Default [5, 120]. */
   killAfterMs?: [number, number]
   /** Share of cycles killed at a random moment since spawn (maybe during open/recovery). Default 0.1. */
   earlyKillRate?: number
@@ -161,7 +161,7 @@ async function runOneCycle(
   options: Kill9Options,
 ): Promise<number> {
   let reports = 0
-  const [min, max] = options.killAfterMs ?? [10, 150]
+  const [min, max] = options.killAfterMs ?? [5, 120]
   const t0 = performance.now()
   let tReady = 0
   let tKill = 0
