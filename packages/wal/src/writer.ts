@@ -363,6 +363,9 @@ export class LogWriter {
     const fromLsn = failed.firstLsn
     try {
       await a.fh.truncate(a.size)
+      // Make the cut durable before anything is written after it: otherwise a power cut could bring back
+      // the failed bytes, whose frames carry LSNs that later appends reuse.
+      await a.fh.sync()
     } catch (truncErr) {
       this.cfg.logger?.error({ err: truncErr, file: a.state.path }, 'WAL could not cut a failed write back; poisoning')
       this.poison(err)

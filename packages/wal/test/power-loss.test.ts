@@ -10,6 +10,8 @@ interface Image {
   durable: number
   /** Highest LSN covered by a completed sync() before this point. */
   synced: number
+  /** Records pushed before this point. */
+  pushes: number
   fs: MemoryFs
 }
 
@@ -20,27 +22,45 @@ class CrashPointFs extends FaultyFs {
   readonly images: Image[] = []
   durable = 0
   synced = 0
-  constructor(private readonly mem: MemoryFs) {
+  pushes = 0
+  /** @param randomImages 0: one image per operation, cycling through the fates; N: N 'random' images per operation in the six operations after each injected fault. */
+  constructor(
+    private readonly mem: MemoryFs,
+    private readonly randomImages = 0,
+  ) {
     super(mem)
   }
   override check(op: FsOp, path: string, detail?: string): 'short' | undefined {
     const n = this.ops.length
-    const fate = FATES[n % FATES.length]
-    this.images.push({ atOp: n, fate, durable: this.durable, synced: this.synced, fs: this.mem.crash({ unsynced: fate, seed: n + 1 }) })
-    return super.check(op, path, detail)
+    const take = (fate: UnsyncedFate, seed: number) =>
+      this.images.push({ atOp: n, fate, durable: this.durable, synced: this.synced, pushes: this.pushes, fs: this.mem.crash({ unsynced: fate, seed }) })
+    if (this.randomImages === 0) take(FATES[n % FATES.length], n + 1)
+    else if (this.lastFault >= 0 && n - this.lastFault <= 6) for (let k = 0; k < this.randomImages; k++) take('random', n * 1000 + k)
+    try {
+      return super.check(op, path, detail)
+    } finally {
+      if (this.ops[this.ops.length - 1]?.injected) this.lastFault = this.ops.length
+    }
   }
+  /** Op count at the last injected fault (-1: none yet). */
+  private lastFault = -1
 }
 
 /** Appenders in parallel, a snapshot + compaction midway, segment rotations. */
-async function workload(fs: CrashPointFs, durability: Durability, payloads: Map<number, Buffer>): Promise<void> {
+/** Every payload pushed with each LSN, in push order (a rejected append's LSN is handed out again). */
+type Versions = Map<number, { seq: number; payload: Buffer }[]>
+
+async function workload(fs: CrashPointFs, durability: Durability, payloads: Versions): Promise<void> {
   const wal = await Wal.open({ dir: '/w', fs, durability, segmentBytes: 1024, bufferRecords: 8, flushMs: 1 })
   let next = 0
   const appender = async (n: number) => {
     for (let k = 0; k < n; k++) {
       const p = payloadFor(next++, 20 + (next % 50))
       const lsn = wal.push(p)
-      payloads.set(lsn, p)
-      await wal.durable(lsn)
+      const versions = payloads.get(lsn) ?? []
+      versions.push({ seq: fs.pushes++, payload: p })
+      payloads.set(lsn, versions)
+      await wal.durable(lsn).catch(() => {})
       fs.durable = Math.max(fs.durable, wal.durableLsn)
     }
   }
@@ -55,7 +75,12 @@ async function workload(fs: CrashPointFs, durability: Durability, payloads: Map<
   fs.synced = wal.lastLsn
 }
 
-async function checkImage(img: Image, durability: Durability, payloads: Map<number, Buffer>): Promise<void> {
+/** The payload an LSN held at the image's point: the newest pushed before it. */
+function expectedAt(payloads: Versions, lsn: number, img: Image): Buffer | undefined {
+  return payloads.get(lsn)?.filter((v) => v.seq < img.pushes).at(-1)?.payload
+}
+
+async function checkImage(img: Image, durability: Durability, payloads: Versions): Promise<void> {
   const where = `${durability} image before op ${img.atOp} (${img.fate})`
   const wal = await Wal.open({ dir: '/w', fs: img.fs }).catch((e) => {
     throw new Error(`${where}: open failed: ${e.message}`)
@@ -75,7 +100,9 @@ async function checkImage(img: Image, durability: Durability, payloads: Map<numb
     let expected = first
     await wal.replay(first, (r) => {
       expect(r.lsn, where).toBe(expected++)
-      expect(Buffer.compare(Buffer.from(r.payload), payloads.get(r.lsn)!), `${where} lsn ${r.lsn}`).toBe(0)
+      const want = expectedAt(payloads, r.lsn, img)
+      expect(want, `${where} lsn ${r.lsn} was never pushed`).toBeDefined()
+      expect(Buffer.compare(Buffer.from(r.payload), want!), `${where} lsn ${r.lsn}`).toBe(0)
     })
     expect(expected - 1, where).toBe(wal.lastLsn)
     // The recovered log accepts appends and reopens cleanly.
@@ -94,12 +121,23 @@ describe('simulated power loss at every file-system operation', () => {
     it(`recovers a consistent prefix with every acknowledged record (${durability})`, async () => {
       const mem = new MemoryFs()
       const fs = new CrashPointFs(mem)
-      const payloads = new Map<number, Buffer>()
+      const payloads: Versions = new Map()
       await workload(fs, durability, payloads)
       expect(fs.images.length).toBeGreaterThan(100)
       for (const img of fs.images) await checkImage(img, durability, payloads)
     })
   }
+
+  it('after a failed (short) write, a power cut never brings back the rejected records', async () => {
+    const mem = new MemoryFs()
+    const fs = new CrashPointFs(mem, 16)
+    fs.inject({ op: 'write', nth: 9, code: 'EIO', short: true })
+    fs.inject({ op: 'write', nth: 30, code: 'ENOSPC' })
+    const payloads: Versions = new Map()
+    await workload(fs, 'sync', payloads)
+    expect(fs.ops.filter((o) => o.injected).length).toBeGreaterThanOrEqual(2)
+    for (const img of fs.images) await checkImage(img, 'sync', payloads)
+  })
 
   it('a segment created without its directory fsync would lose acknowledged records (the check above has teeth)', async () => {
     const mem = new MemoryFs()
