@@ -87,6 +87,12 @@ export class Wal {
         report.lastLsn = firstLsn - 1
       } else {
         fh = await fs.open(segments[segments.length - 1].path, 'readwrite')
+        // After a process crash what we recovered may still be only in the page cache. Make it durable
+        // before the writer marks new frames as written after a completed fsync (FLAG_SYNCED_BEFORE).
+        await fh.datasync().catch(async (err) => {
+          await fh!.close().catch(() => {})
+          throw err
+        })
       }
       const writer = new LogWriter(
         {
