@@ -2,13 +2,9 @@
  * The append path: encodes records into pooled chunks, writes them with
  * exactly one write in flight, fdatasyncs per durability mode (group commit in
  * `sync`), rotates segments, and settles the durability promises in LSN order.
- *
- * Failure rules (see README "Failures"):
- * - a failed/short write or a failed rotation truncates the segment back to the
- *   last whole written frame and rejects, with the OS error, every append from
- *   the first lost record on (their LSNs are handed out again: the log stays
- *   contiguous, so no later record can be built on a half-frame or a gap);
- * - a failed fsync (or a failed truncate-back) poisons the writer.
+ * Failures (README "Failures"): a failed write is cut back and every append from
+ * the first lost record on is rejected (their LSNs are reused, the log stays
+ * contiguous); a failed fsync or cut-back poisons the writer.
  */
 import { encodeFrame, setFrameFlags, FLAG_SYNCED_BEFORE, FRAME_HEADER_BYTES } from './frame.js'
 import { Chunk, ChunkPool } from './batch.js'
