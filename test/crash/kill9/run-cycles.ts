@@ -43,8 +43,10 @@ export interface Kill9Options {
   cyclesPerDir?: number
   /** Modes to rotate through, one per directory. Default: sync, sync-enqueue, sync, interval, sync, os. */
   modes?: KillMode[]
-  /** Kill this long after the child is ready: [min, max] ms. Default [5, 120]. */
+  /** Kill at the latest this long after the child is ready: [min, max] ms. Default [30, 300]. */
   killAfterMs?: [number, number]
+  /** Kill (with a little jitter) after a random number of reports below this. Default 100. */
+  maxReportsBeforeKill?: number
   /** Share of cycles killed at a random moment since spawn (maybe during open/recovery). Default 0.1. */
   earlyKillRate?: number
   /** No delays and no backoff in the load (to isolate failures unrelated to delayed jobs). */
@@ -161,7 +163,11 @@ async function runOneCycle(
   options: Kill9Options,
 ): Promise<number> {
   let reports = 0
-  const [min, max] = options.killAfterMs ?? [5, 120]
+  // When to kill: after a random number of reports (so each cycle does some work however busy the machine
+  // is) plus a little jitter, or at a random time cap, whichever comes first. Both land at arbitrary points
+  // of the load: between an acknowledgement and the next write, mid-fsync, mid-snapshot, mid-compaction.
+  const [min, max] = options.killAfterMs ?? [30, 300]
+  const reportsBeforeKill = rng.int(options.maxReportsBeforeKill ?? 100)
   const t0 = performance.now()
   let tReady = 0
   let tKill = 0
@@ -170,10 +176,12 @@ async function runOneCycle(
     child.kill()
   }
   let timer: NodeJS.Timeout | undefined
+  let cap: NodeJS.Timeout | undefined
   // Sometimes kill at any moment from the start: during open, recovery or queue set-up.
   if (rng.chance(options.earlyKillRate ?? 0.1)) timer = setTimeout(kill, rng.int(max))
   const readyTimeout = setTimeout(kill, 15_000)
   const trace = process.env.WQ_KILL9_TRACE
+  let sinceReady = -1
   child.start(
     { dir, durability: mode, seed: rng.u32(), groupNext: ledger.groupNext(), noDelays: options.noDelays === true },
     (r: ChildReport) => {
@@ -182,7 +190,10 @@ async function runOneCycle(
       if (r.t === 'ready') {
         tReady = performance.now()
         clearTimeout(readyTimeout)
-        if (!timer) timer = setTimeout(kill, rng.range(min, max))
+        sinceReady = 0
+        if (!timer) cap = setTimeout(kill, rng.range(min, max))
+      } else if (sinceReady >= 0 && ++sinceReady === reportsBeforeKill && !timer) {
+        timer = setTimeout(kill, rng.int(15))
       }
       ledger.onReport(r)
     },
