@@ -18,7 +18,6 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
   if (version !== SNAPSHOT_VERSION) throw new SnapshotFormatError(`unsupported snapshot version ${version}`)
   const s = new PipelineState(name)
   s.lsn = r.uint()
-  s.nextSeq = r.uint()
   s.maxJobId = r.uint()
   const dataTotal = r.uint()
   if (dataTotal > buf.length) throw new SnapshotFormatError('data section larger than the snapshot')
@@ -68,7 +67,6 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
     const state = r.u8()
     const flags = r.u8()
     const priority = r.int()
-    const seq = r.uint()
     const attempts = r.uint()
     const maxAttempts = r.uint()
     const createdAt = r.uint()
@@ -79,7 +77,6 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
     const job = new JobRecord(id, lane, priority, maxAttempts, createdAt)
     s.store.retainAt(job, dataSlab, dataAt, dataLen)
     dataAt += dataLen
-    job.seq = seq
     job.attempts = attempts
     job.state = state
     if (startedAt !== undefined) job.startedAt = startedAt

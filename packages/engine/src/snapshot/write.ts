@@ -79,7 +79,6 @@ export function encodeSnapshot(s: PipelineState, lsn: number, startLogged: (job:
   h.f64(SNAPSHOT_MAGIC)
   h.uint(SNAPSHOT_VERSION)
   h.uint(lsn)
-  h.uint(s.nextSeq)
   h.uint(s.maxJobId)
   h.uint(dataTotal)
   return [h.end(), ...chunks, ...dataChunks]
@@ -108,7 +107,6 @@ function writeJob(w: SlabWriter, d: SlabWriter, s: PipelineState, job: JobRecord
   w.u8(state)
   w.u8(flags)
   w.int(job.priority)
-  w.uint(job.seq)
   w.uint(attempts)
   w.uint(job.maxAttempts)
   w.uint(job.createdAt)

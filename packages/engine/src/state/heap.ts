@@ -8,9 +8,11 @@ import type { JobRecord } from './job.js'
 export type JobOrder = (a: JobRecord, b: JobRecord) => boolean
 
 /** Higher priority first, then FIFO. */
-export const byPriority: JobOrder = (a, b) => a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq)
+// FIFO uses the job id: ids are handed out in the order adds are logged, so id order is add order
+// (a moved job keeps its id, hence its place).
+export const byPriority: JobOrder = (a, b) => a.priority > b.priority || (a.priority === b.priority && a.id < b.id)
 /** Earliest run time first, then FIFO. */
-export const byRunAt: JobOrder = (a, b) => a.runAt! < b.runAt! || (a.runAt === b.runAt && a.seq < b.seq)
+export const byRunAt: JobOrder = (a, b) => a.runAt! < b.runAt! || (a.runAt === b.runAt && a.id < b.id)
 
 export class JobHeap {
   readonly items: JobRecord[] = []

@@ -68,8 +68,6 @@ export class JobRecord {
   state = WAITING
   /** attempts (low 16 bits) and maxAttempts (high bits) in one small integer. */
   private am = 0
-  /** Order among equals: assigned once at add. */
-  seq = 0
   /** runAt while delayed, startedAt otherwise (a job is never both: one field, not two). */
   private at: number | undefined = undefined
   extra: JobExtra | null = null

@@ -48,7 +48,6 @@ export class PipelineState {
   readonly schedules = new Map<string, ScheduleState>()
   /** Job data bytes (reference-counted slabs). */
   readonly store = new DataStore()
-  nextSeq = 1
   maxJobId = 0
   /** LSN of the last event folded in. */
   lsn = 0

@@ -83,7 +83,6 @@ export function addJob(s: PipelineState, q: QueueState, id: number, time: number
   lane.members++
   const job = new JobRecord(id, lane, p.priority, p.maxAttempts > 0 ? p.maxAttempts : q.attempts, time)
   s.store.retain(job, data)
-  job.seq = s.nextSeq++
   if (p.key !== undefined || p.tags !== undefined || p.backoff !== undefined || p.timeout > 0) {
     const x = job.ext()
     x.key = p.key
