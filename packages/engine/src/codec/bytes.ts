@@ -115,8 +115,8 @@ export class SlabWriter {
   raw(data: Uint8Array): void {
     const n = data.length
     this.ensure(n)
-    if (n <= 128) {
-      // A plain loop beats TypedArray#set for the small payloads most jobs carry.
+    if (n <= 16) {
+      // Tiny copies (keys, small results): a loop beats the call overhead of TypedArray#set.
       const b = this.slab
       let p = this.pos
       for (let i = 0; i < n; i++) b[p++] = data[i]
