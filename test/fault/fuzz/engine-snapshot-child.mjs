@@ -46,6 +46,13 @@ async function image(snapshotBody) {
 // Deliberate: one of our errors with a string code, or the snapshot decoder's own format error.
 const isClean = (e) => (typeof e?.code === 'string' && e.code.length > 0) || e?.constructor?.name === 'SnapshotFormatError'
 
+// The undamaged body must load, or every case would fail for the same dull reason
+// (e.g. dist/ built from older sources than the template: run `pnpm build`).
+{
+  const engine = await Engine.open({ dir: '/data', durability: 'sync', logger: silent, snapshotEvery: false, wal: { fs: await image(body) } })
+  await engine.close()
+}
+
 const rng = new Rng(args.seed)
 for (let i = 0; i < args.start; i++) rng.u32()
 for (let i = args.start; i < args.count; i++) {
