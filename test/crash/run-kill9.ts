@@ -39,7 +39,7 @@ const summary = await runKill9({
   },
 })
 for (const v of summary.violations.slice(0, 50)) {
-  console.log(`VIOLATION lane ${v.lane} cycle ${v.cycle} [${v.mode}] ${v.kind}: ${v.detail} (dir kept: ${v.dir})`)
+  console.log(`VIOLATION lane ${v.lane} cycle ${v.cycle} [${v.mode}] ${v.kind}: ${v.detail} (dir: ${v.dir}; the first 3 failing dirs are kept)`)
 }
 console.log(formatKill9Summary(summary))
 process.exitCode = summary.violations.length === 0 && summary.lost === 0 ? 0 : 1

@@ -62,8 +62,12 @@ export interface Kill9Summary {
   lost: number
   duplicates: Map<string, number>
   violations: (Violation & { lane: number; dir: string; mode: KillMode })[]
+  /** Failing directories left on disk (the first few). */
+  keptDirs: number
   ms: number
 }
+
+const KEEP_FAILING_DIRS = 3
 
 export async function runKill9(options: Kill9Options): Promise<Kill9Summary> {
   const started = Date.now()
@@ -77,6 +81,7 @@ export async function runKill9(options: Kill9Options): Promise<Kill9Summary> {
     lost: 0,
     duplicates: new Map(),
     violations: [],
+    keptDirs: 0,
     ms: 0,
   }
   const work: Promise<void>[] = []
@@ -147,7 +152,8 @@ async function runDirectory(
     summary.lost += ledger.lost
     for (const [cause, n] of ledger.duplicates) summary.duplicates.set(cause, (summary.duplicates.get(cause) ?? 0) + n)
     for (const v of ledger.violations) summary.violations.push({ ...v, lane, dir, mode })
-    keep = ledger.violations.length > 0
+    // Keep the first few failing directories for `wq verify`/`wq dump`, not one per failure.
+    keep = ledger.violations.length > 0 && summary.keptDirs++ < KEEP_FAILING_DIRS
     // A failing directory is kept for `wq verify`/`wq dump`; a clean one is removed.
     if (!keep) await rm(dir, { recursive: true, force: true })
   }
