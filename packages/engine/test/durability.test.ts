@@ -165,3 +165,15 @@ describe('snapshots and compaction', () => {
     await e2.close()
   })
 })
+
+describe('a log without the records a state needs', () => {
+  it('refuses to open with a clear error instead of folding a partial history', async () => {
+    const dir = tempDir()
+    const e1 = await Engine.open({ dir, logger: recordingLogger(), wal: { segmentBytes: 4096 } })
+    for (let i = 0; i < 200; i++) await e1.queue('q').add(i)
+    await e1.close() // snapshot + compaction: the first segments are gone
+    const { readdirSync, unlinkSync } = await import('node:fs')
+    for (const f of readdirSync(join(dir, 'default'))) if (f.startsWith('snapshot-')) unlinkSync(join(dir, 'default', f))
+    await expect(Engine.open({ dir, logger: recordingLogger() })).rejects.toThrow(/compacted away without their snapshot/)
+  })
+})

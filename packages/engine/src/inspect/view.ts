@@ -102,8 +102,14 @@ export async function openView(root: string, opts: OpenViewOptions = {}): Promis
   let done = 0
   let stopped = false
   opts.onProgress?.(0, total)
+  let expected = from
   await reader.replay(from, (r) => {
     if (stopped || r.lsn > untilLsn) { stopped = true; return }
+    if (r.lsn !== expected) {
+      throw new Error(`pipeline "${pipeline}": the log starts at LSN ${r.lsn} but the fold needs LSN ${expected} ` +
+        '(the records before it were compacted into a snapshot newer than the point asked for)')
+    }
+    expected++
     if (untilMs !== Infinity && eventTime(r.payload) > untilMs) { stopped = true; return }
     let bytes = r.payload
     if (retainsPayload(r.type)) {

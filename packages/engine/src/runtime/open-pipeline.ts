@@ -51,7 +51,13 @@ export async function loadState(name: string, log: EventLog): Promise<{ state: P
   if (snap !== null) state.lsn = snap.lsn
   // Replayed payloads are views into the reader's reused buffer: bytes the state keeps are copied into slabs.
   const arena = new SlabWriter()
+  let expected = state.lsn + 1
   const replayed = await log.replay(state.lsn + 1, (lsn, type, payload) => {
+    if (lsn !== expected) {
+      throw new Error(`pipeline "${name}": the log continues at LSN ${lsn} but the state needs LSN ${expected} ` +
+        `(${snap === null ? 'no snapshot' : `snapshot at ${snap.lsn}`}); were segments compacted away without their snapshot?`)
+    }
+    expected++
     let bytes = payload
     if (retainsPayload(type)) {
       arena.begin()
