@@ -65,3 +65,24 @@ describe('a failed WAL write leaves nothing applied', () => {
     await engine.close().catch(() => {})
   })
 })
+
+describe('after a failed write', () => {
+  it('handlers that finish later neither crash the process nor apply anything', async () => {
+    const { fs, engine, errors } = await openFaulty()
+    const q = engine.queue('q')
+    const release = deferred()
+    let started = 0
+    const allStarted = deferred()
+    q.process(async () => { if (++started === 3) allStarted.resolve(); await release.promise }, { concurrency: 3 })
+    const jobs = await Promise.all([1, 2, 3].map((i) => q.add(i)))
+    await allStarted.promise
+    fs.inject({ op: 'fsync', nth: 1, code: 'EIO', persistent: true })
+    await expect(q.add(4)).rejects.toThrow()
+    const settled = jobs.map((j) => j.finished().then(() => 'resolved', () => 'rejected'))
+    release.resolve()
+    expect(await Promise.all(settled)).toEqual(['rejected', 'rejected', 'rejected'])
+    expect(q.stats().totals.completed).toBe(0)
+    expect(errors.length).toBe(1)
+    await engine.close().catch(() => {})
+  })
+})

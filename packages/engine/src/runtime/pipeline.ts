@@ -238,6 +238,8 @@ export class Pipeline implements ApplyObserver {
 
   /** Register a `finished()` waiter for a job that has not finished yet. */
   awaitFinish(id: number): Promise<unknown> {
+    // A broken log will never record the outcome: say so instead of waiting forever.
+    if (this.committer.broken !== null) return Promise.reject(this.committer.broken)
     return new Promise((resolve, reject) => {
       const list = this.finishers.get(id)
       if (list === undefined) this.finishers.set(id, [{ resolve, reject }])

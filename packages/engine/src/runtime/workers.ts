@@ -103,8 +103,13 @@ export class WorkerPool {
     this.running--
     const p = this.p
     if (!run.settled) {
-      if (failed) p.runs.fail(run, toError(value))
-      else p.runs.complete(run, value)
+      try {
+        if (failed) p.runs.fail(run, toError(value))
+        else p.runs.complete(run, value)
+      } catch (err) {
+        // Only a broken log gets here; the pipeline has reported it and the run's waiters were told.
+        run.failed(err as Error)
+      }
     }
     if (this.running === 0 && this.idleWaiters.length > 0) {
       const ws = this.idleWaiters
