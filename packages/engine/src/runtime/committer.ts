@@ -85,7 +85,12 @@ export class Committer {
     this.scheduled = false
     if (this.broken !== null) return
     const lsn = this.log.lastLsn
-    const p = this.syncEnqueues && this.batchNeedsSync ? this.log.sync() : this.log.durable(lsn)
+    let p: Promise<void>
+    try {
+      p = this.syncEnqueues && this.batchNeedsSync ? this.log.sync() : this.log.durable(lsn)
+    } catch (err) {
+      p = Promise.reject(err) // a log that throws here (closed) fails the batch like a failed write
+    }
     this.batchNeedsSync = false
     this.inflight++
     p.then(
