@@ -97,45 +97,15 @@ async function timedOpen(dir: string): Promise<{ ms: number; replayed: number; s
   return { ms, replayed: rec.replayed, snapshot: rec.snapshotLsn !== null }
 }
 
-/** Child process: open the bulk directory (snapshot present) and report RSS with 1M waiting jobs. */
-async function memoryChild(dir: string, how: 'snapshot' | 'live', n: number): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc
-  gc?.()
-  const base = process.memoryUsage().rss
-  let engine: Engine
-  const t0 = performance.now()
-  if (how === 'snapshot') {
-    engine = await Engine.open({ dir, durability: 'sync', logger: silent, snapshotEvery: false })
-  } else {
-    engine = await Engine.open({ durability: 'memory', logger: silent, snapshotEvery: false })
-    const q = engine.queue('bench')
-    const chunk = 10_000
-    const items = Array.from({ length: chunk }, (_, i) => ({ data: payload(i) }))
-    for (let done = 0; done < n; done += chunk) await q.addBulk(items)
-  }
-  const ms = performance.now() - t0
-  gc?.()
-  await new Promise((r) => setTimeout(r, 50))
-  gc?.()
-  const rss = process.memoryUsage().rss
-  const waiting = engine.queue('bench').stats().counts.waiting
-  process.send!({ rss, base, waiting, ms, heap: process.memoryUsage().heapUsed })
-  await engine.close()
-}
-
 function runChild(dir: string, how: 'snapshot' | 'live', n: number): Promise<{ rss: number; base: number; waiting: number; ms: number; heap: number }> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--child', how, dir, String(n)], { execArgv: [...process.execArgv, '--expose-gc'] })
+    const child = fork(fileURLToPath(new URL('./memory-child.mjs', import.meta.url)), [how, dir, String(n)], { execArgv: ['--expose-gc'] })
     child.once('message', (m) => resolve(m as never))
     child.once('exit', (code) => { if (code !== 0) reject(new Error(`memory child exited ${code}`)) })
   })
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--child') {
-    await memoryChild(process.argv[4], process.argv[3] as 'snapshot' | 'live', Number(process.argv[5]))
-    return
-  }
   const n = quick ? 20_000 : 300_000
   const bulkN = quick ? 100_000 : 1_000_000
   const rows: (string | number)[][] = []
