@@ -13,7 +13,7 @@ import { ACTIVE, COMPLETED, DEAD, DELAYED, WAITING, type JobRecord } from './job
 import { emptyAddParams, type AddParams, type PipelineState } from './pipeline-state.js'
 import type { QueueState } from './queue-state.js'
 import {
-  RELEASE, TO_DEAD, addJob, completeJob, failJob, moveJob, removeJob, replaceData, retryJob, startJob,
+  RELEASE, TO_DEAD, addJob, completeJob, failJob, moveJob, promoteForStart, removeJob, replaceData, retryJob, startJob,
 } from './transitions.js'
 
 /** Hooks the live engine uses to react to applied events (resolve promises, emit events). Not used on replay. */
@@ -83,7 +83,10 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
     }
     case E.EV_START: {
       const job = knownJob(s, r.uint())
-      if (job !== undefined && job.state === WAITING) startJob(job, time)
+      if (job === undefined) break
+      // Replay: a delayed job was promoted (unlogged) before it started.
+      if (job.state === DELAYED) promoteForStart(s, job)
+      if (job.state === WAITING) startJob(job, time)
       break
     }
     case E.EV_COMPLETE:
@@ -93,7 +96,10 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
       const result = r.bytes()
       if (job === undefined) break
       // Live, the start was applied when the job was reserved; on replay it happens here.
-      if (job.state === WAITING && type === E.EV_RUN_COMPLETE) startJob(job, startedAt)
+      if (type === E.EV_RUN_COMPLETE) {
+        if (job.state === DELAYED) promoteForStart(s, job)
+        if (job.state === WAITING) startJob(job, startedAt)
+      }
       if (job.state !== ACTIVE) break
       completeJob(s, job, time, result)
       obs?.completed(job, result)
@@ -119,7 +125,10 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
       const id = readAddBody(r, params, s.strings)
       const data = r.bytes()
       if (job !== undefined) {
-        if (job.state === WAITING && startedAt > 0) startJob(job, startedAt)
+        if (startedAt > 0) {
+          if (job.state === DELAYED) promoteForStart(s, job)
+          if (job.state === WAITING) startJob(job, startedAt)
+        }
         if (job.state === ACTIVE) {
           completeJob(s, job, time, result)
           obs?.completed(job, result)

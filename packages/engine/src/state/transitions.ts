@@ -112,6 +112,19 @@ export function promoteDue(s: PipelineState, now: number): number {
   return n
 }
 
+/**
+ * A start logged for a job the fold still holds as delayed. Live, promotion
+ * from delayed to waiting happens on a timer and logs nothing, and only a
+ * waiting job is started; so the start is itself the record that the job was
+ * promoted. Driven by the event, not by comparing times, so a clock that went
+ * back between the promotion and the start cannot make replay disagree.
+ */
+export function promoteForStart(s: PipelineState, job: JobRecord): void {
+  s.delayed.remove(job)
+  job.queue.counts.delayed--
+  enqueueReady(job)
+}
+
 export function startJob(job: JobRecord, time: number): void {
   const q = job.queue
   if (job.hi >= 0) job.lane.ready.remove(job) // replay: the live path already took it out
