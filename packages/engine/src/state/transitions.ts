@@ -51,8 +51,30 @@ function releaseKey(job: JobRecord): void {
 
 function claimKey(job: JobRecord): void {
   const key = job.extra?.key
-  // The event is authoritative: a later add with the same key takes the index over.
-  if (key !== undefined) job.queue.keys.set(key, job)
+  if (key === undefined) return
+  // The event is authoritative: a later add with the same key takes the index over. A job still
+  // pending with the key (one that came back from a run while the add was in flight) gives it up:
+  // never two pending jobs with one key.
+  const keys = job.queue.keys
+  const holder = keys.get(key)
+  if (holder !== undefined && holder !== job && holder.extra !== null) holder.extra.key = undefined
+  keys.set(key, job)
+}
+
+/**
+ * A job back to pending (retry, release, worker lost, retry by hand, move) takes its key again,
+ * unless another pending job took the key meanwhile (added while this one ran: a running job
+ * holds no key). Then that job keeps it and this one gives its key up and goes on as a plain
+ * job: never two pending jobs with one key, and neither acknowledged job is lost.
+ */
+function reclaimKey(job: JobRecord): void {
+  const x = job.extra
+  const key = x?.key
+  if (key === undefined) return
+  const keys = job.queue.keys
+  const holder = keys.get(key)
+  if (holder === undefined || holder === job || !(holder.state === WAITING || holder.state === DELAYED)) keys.set(key, job)
+  else x!.key = undefined
 }
 
 /** Make `job` runnable in its lane. */
@@ -145,7 +167,7 @@ export function revertStart(job: JobRecord): void {
   job.queue.counts.active--
   job.attempts--
   job.startedAt = undefined
-  claimKey(job)
+  reclaimKey(job)
   enqueueReady(job)
 }
 
@@ -200,7 +222,7 @@ export function failJob(
   if (outcome === RELEASE) {
     job.attempts--
     job.startedAt = undefined
-    claimKey(job)
+    reclaimKey(job)
     job.note('waiting', time, message)
     enqueueReady(job)
     return
@@ -218,6 +240,7 @@ export function failJob(
     if (lane.held !== job) q.leave(lane)
   } else {
     q.totals.retried++
+    reclaimKey(job)
     if (outcome === RETRY_AT && retryAt > time) {
       job.note('delayed', time, message)
       enqueueDelayed(s, job, retryAt)
@@ -267,7 +290,7 @@ export function retryJob(job: JobRecord, time: number): void {
   if (job.extra !== null) job.extra.finishedAt = undefined
   job.note('waiting', time, 'retried by hand')
   if (job.lane.held !== job) joinLane(job, q.lane(job.lane.group))
-  claimKey(job)
+  reclaimKey(job)
   enqueueReady(job)
 }
 
@@ -292,7 +315,7 @@ export function moveJob(s: PipelineState, job: JobRecord, to: QueueState, time: 
   }
   job.note('moved', time, `from ${from.name}`)
   to.totals.added++
-  claimKey(job)
+  reclaimKey(job)
   enqueueReady(job)
 }
 
