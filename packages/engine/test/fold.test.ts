@@ -76,3 +76,47 @@ describe('the state is a pure fold of its events', () => {
     await engine.close()
   })
 })
+
+describe('replay agrees with live runs on unlogged promotions and re-keyed retries', () => {
+  it('a delayed job that was promoted by the timer and ran is completed after replay too', async () => {
+    const { vi } = await import('vitest')
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    try {
+      const engine = await Engine.open({ durability: 'memory', logger: recordingLogger() })
+      const p = (engine as any).handles.get('default').pipeline
+      ;(p.log as any).keep = true
+      const q = engine.queue('q')
+      q.process(async () => 'done')
+      const job = await q.add('later', { delay: 1_000 })
+      const finished = job.finished()
+      await vi.advanceTimersByTimeAsync(1_001)
+      await finished
+      await p.committer.idle()
+      const rebuilt = await loadState('default', p.log)
+      expect(summary(rebuilt.state)).toBe(summary(p.state))
+      expect(rebuilt.state.jobs.get(job.numericId)!.state).toBe(3) // completed
+      await engine.close()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('a keyed job retried after a newer job took its key gives the key up, live and on replay', async () => {
+    const engine = await Engine.open({ durability: 'memory', logger: recordingLogger() })
+    const p = (engine as any).handles.get('default').pipeline
+    ;(p.log as any).keep = true
+    const q = engine.queue('q', { attempts: 2 })
+    const first = await q.add('a', { key: 'k' })
+    const lease = q.reserve()!
+    const second = await q.add('b', { key: 'k' })
+    expect(second.id).not.toBe(first.id)
+    await q.fail(lease, 'retry me')
+    expect(first.state).toBe('waiting')
+    // The key stays with the newer job; a third add deduplicates to it.
+    expect((await q.add('c', { key: 'k' })).id).toBe(second.id)
+    await p.committer.idle()
+    const rebuilt = await loadState('default', p.log)
+    expect(summary(rebuilt.state)).toBe(summary(p.state))
+    await engine.close()
+  })
+})
