@@ -74,6 +74,8 @@ export function readAddBody(r: ByteReader, p: AddParams, strings: string[]): num
   p.key = flags & AF_KEY ? r.str() : undefined
   if (flags & AF_TAGS) {
     const n = r.uint()
+    // Each tag takes at least a byte: a damaged count must not size an allocation.
+    if (n > r.buf.length - r.pos) throw new RangeError('tag count past end of event')
     const tags: string[] = new Array(n)
     for (let i = 0; i < n; i++) tags[i] = strings[r.uint()]
     p.tags = tags

@@ -167,6 +167,8 @@ export class ByteReader {
   uint(): number {
     const b = this.buf
     let p = this.pos
+    // Past the end `b[p]` is undefined, which would read as 0: a damaged count must fail, not loop.
+    if (p >= b.length) throw new RangeError('read past end of event')
     let byte = b[p++]
     let v = byte & 0x7f
     let mul = 128

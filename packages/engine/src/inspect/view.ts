@@ -90,7 +90,7 @@ export async function openView(root: string, opts: OpenViewOptions = {}): Promis
   let snapshotLsn: number | null = null
   const snap = await reader.latestSnapshot()
   if (snap !== null && (!bounded || (snap.lsn <= untilLsn && snap.createdAt.getTime() <= untilMs))) {
-    state = decodeSnapshot(pipeline, snap.data)
+    state = decodeSnapshot(pipeline, snap.data, snap.lsn)
     state.lsn = snap.lsn
     snapshotLsn = snap.lsn
   }

@@ -47,7 +47,7 @@ export interface RecoveryStats {
 /** Rebuild a state from a log: newest snapshot + replay of the tail. */
 export async function loadState(name: string, log: EventLog): Promise<{ state: PipelineState; snapshotLsn: number | null; replayed: number }> {
   const snap = await log.latestSnapshot()
-  const state = snap === null ? new PipelineState(name) : decodeSnapshot(name, snap.data)
+  const state = snap === null ? new PipelineState(name) : decodeSnapshot(name, snap.data, snap.lsn)
   if (snap !== null) state.lsn = snap.lsn
   // Replayed payloads are views into the reader's reused buffer: bytes the state keeps are copied into slabs.
   const arena = new SlabWriter()

@@ -8,10 +8,52 @@ import { readAddBody, readBackoff } from '../codec/add-body.js'
 import { ACTIVE, COMPLETED, DEAD, DELAYED, JobExtra, JobRecord, WAITING } from '../state/job.js'
 import { emptyAddParams, PipelineState } from '../state/pipeline-state.js'
 import { SF_EXTRA, SF_GROUP, SF_HELD, SF_RUN_AT, SF_STARTED, SNAPSHOT_MAGIC, SNAPSHOT_VERSION } from './format.js'
+import { EngineError } from '../errors.js'
 
-export class SnapshotFormatError extends Error {}
+/** A snapshot body that does not decode (damaged, or not what its label says). Code `SNAPSHOT_CORRUPT`. */
+export class SnapshotFormatError extends EngineError {
+  constructor(message: string) {
+    super('SNAPSHOT_CORRUPT', message)
+  }
+}
 
-export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
+/**
+ * Decode a snapshot body. `labelLsn` is the LSN the snapshot is filed under:
+ * the body records the LSN it covers, and the two must agree (a body covering
+ * less than its label would silently drop the events in between). Any damage
+ * ends in a `SnapshotFormatError` naming the snapshot, never a stray error
+ * from deep in the decoder.
+ */
+export function decodeSnapshot(name: string, buf: Uint8Array, labelLsn?: number): PipelineState {
+  const which = `pipeline "${name}": snapshot${labelLsn === undefined ? '' : ` at LSN ${labelLsn}`}`
+  let s: PipelineState
+  try {
+    s = decodeBody(name, buf)
+  } catch (err) {
+    throw new SnapshotFormatError(`${which} is damaged: ${(err as Error).message}`)
+  }
+  if (labelLsn !== undefined && s.lsn !== labelLsn) {
+    throw new SnapshotFormatError(`${which} holds the state at LSN ${s.lsn}: its content and its label disagree ` +
+      '(move it aside to rebuild from an older snapshot or the log)')
+  }
+  return s
+}
+
+/** A count read from the body: each item takes at least one byte, so more than the bytes left is damage. */
+function count(r: ByteReader): number {
+  const n = r.uint()
+  if (n > r.buf.length - r.pos) throw new SnapshotFormatError(`count ${n} at offset ${r.pos} runs past the end`)
+  return n
+}
+
+/** An interned string referenced by the body. */
+function interned(strings: string[], id: number): string {
+  const v = id > 0 ? strings[id] : undefined
+  if (v === undefined) throw new SnapshotFormatError(`unknown interned string ${id}`)
+  return v
+}
+
+function decodeBody(name: string, buf: Uint8Array): PipelineState {
   const r = new ByteReader(buf)
   if (buf.length < 8 || r.f64() !== SNAPSHOT_MAGIC) throw new SnapshotFormatError('not an engine snapshot')
   const version = r.uint()
@@ -26,11 +68,14 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
   const dataSection = Uint8Array.prototype.slice.call(buf, buf.length - dataTotal)
   const dataSlab = s.store.register(dataSection.buffer)
   let dataAt = 0
-  for (let n = r.uint(); n > 0; n--) {
+  // The reader stops where the data section starts: nothing before it may read into it.
+  const bodyEnd = buf.length - dataTotal
+  r.reset(buf.subarray(0, bodyEnd), r.pos)
+  for (let n = count(r); n > 0; n--) {
     const id = r.uint()
     s.intern(id, r.str())
   }
-  for (let n = r.uint(); n > 0; n--) {
+  for (let n = count(r); n > 0; n--) {
     const q = s.queueById(r.uint())
     q.paused = r.u8() === 1
     q.serial = r.u8() === 1
@@ -42,7 +87,7 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
     const t = q.totals
     t.added = r.uint(); t.completed = r.uint(); t.failed = r.uint(); t.retried = r.uint(); t.dead = r.uint()
   }
-  for (let n = r.uint(); n > 0; n--) {
+  for (let n = count(r); n > 0; n--) {
     const sname = r.str()
     const queue = s.queueById(r.uint())
     const pattern = r.str()
@@ -50,6 +95,8 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
     const nextRunAt = r.uint()
     const template = emptyAddParams()
     readAddBody(r, template, s.strings)
+    // readAddBody maps ids through `strings`: an unknown id reads as undefined.
+    if (template.tags?.includes(undefined as unknown as string) === true) throw new SnapshotFormatError(`schedule "${sname}": unknown tag`)
     const data = r.bytes().slice()
     s.schedules.set(sname, { name: sname, queue, pattern, timezone: tz === '' ? undefined : tz, nextRunAt, template, data })
   }
@@ -57,23 +104,27 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
   const jobs = s.jobs
   let lastQueueId = -1
   let q = null as unknown as ReturnType<PipelineState['queueById']>
-  for (let n = r.uint(); n > 0; n--) {
+  for (let n = count(r); n > 0; n--) {
     const id = r.uint()
+    if (id === 0 || id > s.maxJobId || jobs.has(id)) throw new SnapshotFormatError(`job id ${id} out of range or repeated`)
     const qid = r.uint()
     if (qid !== lastQueueId) {
       q = s.queueById(qid)
       lastQueueId = qid
     }
     const state = r.u8()
+    if (state > DEAD) throw new SnapshotFormatError(`job ${id}: unknown state ${state}`)
     const flags = r.u8()
     const priority = r.int()
     const attempts = r.uint()
     const maxAttempts = r.uint()
     const createdAt = r.uint()
     const runAt = flags & SF_RUN_AT ? r.uint() : undefined
-    const lane = flags & SF_GROUP ? q.lane(strings[r.uint()]) : q.defaultLane
+    if (state === DELAYED && runAt === undefined) throw new SnapshotFormatError(`job ${id}: delayed without a run time`)
+    const lane = flags & SF_GROUP ? q.lane(interned(strings, r.uint())) : q.defaultLane
     const startedAt = flags & SF_STARTED ? r.uint() : undefined
     const dataLen = r.uint()
+    if (dataLen > dataTotal - dataAt) throw new SnapshotFormatError(`job ${id}: data runs past the data section`)
     const job = new JobRecord(id, lane, priority, maxAttempts, createdAt)
     s.store.retainAt(job, dataSlab, dataAt, dataLen)
     dataAt += dataLen
@@ -125,6 +176,7 @@ export function decodeSnapshot(name: string, buf: Uint8Array): PipelineState {
       }
     }
   }
+  if (r.pos !== bodyEnd || dataAt !== dataTotal) throw new SnapshotFormatError('body and data section lengths disagree')
   s.delayed.heapify()
   for (const q of s.queues.values()) {
     q.defaultLane.ready.heapify()
@@ -141,15 +193,15 @@ function readExtra(r: ByteReader, strings: string[]): JobExtra {
   const x = new JobExtra()
   const key = r.str()
   if (r.uint() === 1) x.key = key
-  const nTags = r.uint()
+  const nTags = count(r)
   if (nTags > 0) {
     x.tags = new Array(nTags)
-    for (let i = 0; i < nTags; i++) x.tags[i] = strings[r.uint()]
+    for (let i = 0; i < nTags; i++) x.tags[i] = interned(strings, r.uint())
   }
   if (r.u8() === 1) x.backoff = readBackoff(r)
   const timeout = r.uint()
   if (timeout > 0) x.timeout = timeout
-  const nErrors = r.uint()
+  const nErrors = count(r)
   if (nErrors > 0) {
     x.errors = []
     for (let i = 0; i < nErrors; i++) {
@@ -159,7 +211,7 @@ function readExtra(r: ByteReader, strings: string[]): JobExtra {
       x.errors.push(stack === '' ? { message, at } : { message, stack, at })
     }
   }
-  const nHistory = r.uint()
+  const nHistory = count(r)
   if (nHistory > 0) {
     x.history = []
     for (let i = 0; i < nHistory; i++) {
