@@ -119,4 +119,20 @@ describe('replay agrees with live runs on unlogged promotions and re-keyed retri
     expect(summary(rebuilt.state)).toBe(summary(p.state))
     await engine.close()
   })
+
+  it('queue settings apply in log order: an add logged before a config change keeps the old settings', async () => {
+    const engine = await Engine.open({ durability: 'memory', logger: recordingLogger() })
+    const p = (engine as any).handles.get('default').pipeline
+    ;(p.log as any).keep = true
+    const before = engine.queue('q').add('before')
+    engine.queue('q', { attempts: 7 })
+    const after = engine.queue('q').add('after')
+    const [a, b] = await Promise.all([before, after])
+    expect(a.info()!.maxAttempts).toBe(3)
+    expect(b.info()!.maxAttempts).toBe(7)
+    await p.committer.idle()
+    const rebuilt = await loadState('default', p.log)
+    expect(summary(rebuilt.state)).toBe(summary(p.state))
+    await engine.close()
+  })
 })

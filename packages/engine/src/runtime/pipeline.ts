@@ -15,7 +15,7 @@ import type { QueueState, StoredQueueConfig } from '../state/queue-state.js'
 import { TO_DEAD, promoteDue } from '../state/transitions.js'
 import type { EventLog } from '../log/event-log.js'
 import type { Logger, QueueOptions } from '../types.js'
-import { Committer, NOTE } from './committer.js'
+import { APPLY, Committer, NOTE } from './committer.js'
 import { QueueRuntime } from './queue-runtime.js'
 import type { EngineEvents } from './engine-events.js'
 import type { Emitter } from './emitter.js'
@@ -121,9 +121,9 @@ export class Pipeline implements ApplyObserver {
       cur.keepCompleted === stored.keepCompleted && cur.keepCompletedAgeMs === stored.keepCompletedAgeMs &&
       cur.attempts === stored.attempts && JSON.stringify(cur.backoff) === JSON.stringify(stored.backoff)
     if (!same) {
-      // Applied at once as well, so jobs added right after use the new settings; the event makes it durable.
-      Object.assign(q, stored)
-      this.committer.submit(EV_QUEUE_CONFIG, this.ew.queueConfig(this.now(), q.id, stored), NOTE, null, true)
+      // Applied in log order like any event (adds logged after it see the new settings, earlier ones do not),
+      // so replay gives every job the settings it had live.
+      this.committer.submit(EV_QUEUE_CONFIG, this.ew.queueConfig(this.now(), q.id, stored), APPLY, null, true)
     }
     return rt
   }
