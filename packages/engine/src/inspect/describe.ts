@@ -1,7 +1,9 @@
 /**
  * Human/JSON description of one engine WAL record, for `wq dump`. Queue,
- * group and tag names are interned in the log; names learned from intern
- * records seen so far (in this process) are used, else `#<id>`.
+ * group and tag names are interned in the log: they come from the
+ * `EventNames` table passed in (one per pipeline, seeded from its snapshot,
+ * see event-names.ts), else from a table shared by every call that passes
+ * none (names learned from the intern records shown so far); else `#<id>`.
  */
 import type { WalRecord } from '@wq/wal'
 import { ByteReader } from '../codec/bytes.js'
@@ -9,6 +11,7 @@ import { readAddBody, readBackoff } from '../codec/add-body.js'
 import * as E from '../codec/event-types.js'
 import { decodeValue } from '../codec/data.js'
 import { emptyAddParams } from '../state/pipeline-state.js'
+import { EventNames } from './event-names.js'
 
 export interface DescribedEvent {
   lsn: number
@@ -21,8 +24,8 @@ export interface DescribedEvent {
 
 const OUTCOMES = ['retry', 'retry-later', 'dead', 'released']
 
-/** Names learned from intern records (shared by every describeEvent call). */
-const learned: string[] = ['']
+/** Names learned from intern records by calls that pass no table (kept for existing callers). */
+const shared = new EventNames()
 
 /** Time (epoch ms) of an engine event payload: its first field. */
 export function eventTime(payload: Uint8Array): number {
@@ -55,18 +58,21 @@ function value(bytes: Uint8Array): unknown {
   }
 }
 
-function name(id: number): string {
-  return learned[id] ?? `#${id}`
-}
-
-export function describeEvent(record: WalRecord): DescribedEvent {
+/**
+ * Describe one engine record. `names` is the pipeline's name table: it is
+ * read for queue, group and tag names and learns from intern records. Pass
+ * one table per pipeline (`openEventNames`), so names survive compaction and
+ * pipelines do not mix; without it a process-wide table is used.
+ */
+export function describeEvent(record: WalRecord, names: EventNames = shared): DescribedEvent {
+  const name = (id: number): string => names.name(id)
   const r = new ByteReader(record.payload)
   const type = E.EVENT_NAMES[record.type] ?? `unknown-${record.type}`
   const time = new Date(r.uint())
   const ev: DescribedEvent = { lsn: record.lsn, type, time }
   const p = emptyAddParams()
   const addFields = () => {
-    const id = readAddBody(r, p, learned.map((s, i) => s ?? `#${i}`))
+    const id = readAddBody(r, p, Array.from(names.strings, (s, i) => s ?? `#${i}`))
     ev.jobId = String(id)
     if (p.priority !== 0) ev.priority = p.priority
     if (p.runAt > 0) ev.runAt = new Date(p.runAt).toISOString()
@@ -82,7 +88,7 @@ export function describeEvent(record: WalRecord): DescribedEvent {
     case E.EV_INTERN: {
       const id = r.uint()
       const s = r.str()
-      learned[id] = s
+      names.learn(id, s)
       ev.id = id
       ev.value = s
       break
@@ -146,7 +152,7 @@ export function describeEvent(record: WalRecord): DescribedEvent {
       if (startedAt > 0) ev.startedAt = new Date(startedAt).toISOString()
       ev.result = value(r.bytes())
       const q = name(r.uint())
-      const id = readAddBody(r, p, learned)
+      const id = readAddBody(r, p, names.strings)
       ev.next = { queue: q, jobId: String(id), data: value(r.bytes()) }
       break
     }

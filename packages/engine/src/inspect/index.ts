@@ -4,4 +4,5 @@
  */
 export { listPipelines, openView, type PipelineView, type QueueSummary, type OpenViewOptions } from './view.js'
 export { describeEvent, type DescribedEvent } from './describe.js'
+export { EventNames, openEventNames } from './event-names.js'
 export type { JobInfo, JobState } from '../state/job-info.js'

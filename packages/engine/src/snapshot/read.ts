@@ -53,6 +53,33 @@ function interned(strings: string[], id: number): string {
   return v
 }
 
+/**
+ * Only the interned strings of a snapshot (id -> string), without building a
+ * state: what a record describer needs to name queues, groups and tags whose
+ * intern records were compacted away.
+ */
+export function readSnapshotStrings(buf: Uint8Array): string[] {
+  const strings: string[] = ['']
+  try {
+    const r = new ByteReader(buf)
+    if (buf.length < 8 || r.f64() !== SNAPSHOT_MAGIC) throw new SnapshotFormatError('not an engine snapshot')
+    const version = r.uint()
+    if (version !== SNAPSHOT_VERSION) throw new SnapshotFormatError(`unsupported snapshot version ${version}`)
+    r.uint() // lsn
+    r.uint() // maxJobId
+    const dataTotal = r.uint()
+    if (dataTotal > buf.length) throw new SnapshotFormatError('data section larger than the snapshot')
+    r.reset(buf.subarray(0, buf.length - dataTotal), r.pos)
+    for (let n = count(r); n > 0; n--) {
+      const id = r.uint()
+      strings[id] = r.str()
+    }
+  } catch (err) {
+    throw new SnapshotFormatError(`snapshot is damaged: ${(err as Error).message}`)
+  }
+  return strings
+}
+
 function decodeBody(name: string, buf: Uint8Array): PipelineState {
   const r = new ByteReader(buf)
   if (buf.length < 8 || r.f64() !== SNAPSHOT_MAGIC) throw new SnapshotFormatError('not an engine snapshot')
