@@ -14,6 +14,19 @@ import { listJobs } from '../state/listing.js'
 import { PipelineState } from '../state/pipeline-state.js'
 import { decodeSnapshot } from '../snapshot/read.js'
 import { eventTime } from './describe.js'
+import { EngineError } from '../errors.js'
+
+/**
+ * The point asked for (`untilLsn` / `untilTime`) comes before the newest
+ * snapshot, and the log records needed to fold up to it were compacted away.
+ * Code `HISTORY_COMPACTED`.
+ */
+export class HistoryCompactedError extends EngineError {
+  /** @param earliestLsn the earliest LSN a view can show (the newest snapshot's), 0 when none can. */
+  constructor(message: string, readonly earliestLsn: number) {
+    super('HISTORY_COMPACTED', message)
+  }
+}
 
 export interface QueueSummary {
   name: string
@@ -97,6 +110,18 @@ export async function openView(root: string, opts: OpenViewOptions = {}): Promis
   const segments = reader.segments()
   const lastInLog = segments.length > 0 ? segments[segments.length - 1].lastLsn : 0
   const from = state.lsn + 1
+  // Folding from before the snapshot needs every record from `from` on: if compaction removed some,
+  // fail clearly instead of folding a partial history (the replay check below would miss an empty log).
+  const firstInLog = segments.length > 0 ? segments[0].firstLsn : (snap?.lsn ?? 0) + 1
+  if (firstInLog > from) {
+    const point = opts.untilLsn !== undefined ? `LSN ${opts.untilLsn}` : opts.untilTime !== undefined ? opts.untilTime.toISOString() : 'the start'
+    const covered = snap === null
+      ? 'no snapshot covers them'
+      : `they were compacted into the snapshot at LSN ${snap.lsn} (taken ${snap.createdAt.toISOString()}), which is later than that`
+    throw new HistoryCompactedError(`pipeline "${pipeline}": cannot show the state as of ${point}: it needs the log from LSN ${from}, ` +
+      `but the records before LSN ${firstInLog} are gone (${covered})` +
+      (snap === null ? '' : `; the earliest point that can be shown is the snapshot's, LSN ${snap.lsn}`), snap?.lsn ?? 0)
+  }
   const total = Math.max(0, Math.min(lastInLog, untilLsn) - from + 1)
   const arena = new SlabWriter()
   let done = 0
