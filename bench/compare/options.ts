@@ -33,7 +33,9 @@ export const USAGE = `usage: pnpm bench [-- options]
   --backlog=N           waiting jobs for the memory/start-up measurement (default 1000000, quick 20000)
   --cpu-prof[=ids]      write a V8 CPU profile of each child of these systems (default: wq) under <dir>/profiles
   --dir=PATH            scratch directory (default .data/bench-compare)
-  --no-write            print the tables but do not touch bench/RESULTS.md`
+  --no-write            print the tables but do not touch bench/RESULTS.md
+  --write               write bench/RESULTS.md even with --quick (which by default only prints, so a
+                        smoke run never replaces full results)`
 
 const DEFAULT_DIR = fileURLToPath(new URL('../../.data/bench-compare', import.meta.url))
 
@@ -60,7 +62,7 @@ export function parseOptions(argv: string[]): Options {
     fsyncSeconds: quick ? 0.3 : 2,
     sequentialBytes: (quick ? 32 : 512) * 2 ** 20,
     dir: DEFAULT_DIR,
-    write: true,
+    write: !quick,
   }
   for (const arg of argv) {
     const [flag, value = ''] = arg.split(/=(.*)/s, 2)
@@ -96,6 +98,9 @@ export function parseOptions(argv: string[]): Options {
         break
       case '--no-write':
         opts.write = false
+        break
+      case '--write':
+        opts.write = true
         break
       case '--help':
       case '-h':
