@@ -174,6 +174,7 @@ async function steadyOpenLoop(queue: BenchQueue, w: Workload): Promise<Timed> {
   const offerSeconds = w.count / rate
   counter.until(started + (offerSeconds + (w.drainSeconds ?? 5)) * 1000)
   let offered = 0
+  let completedWhenOffered = 0
   let failure: unknown
   const onError = (err: unknown) => {
     failure ??= err
@@ -186,6 +187,7 @@ async function steadyOpenLoop(queue: BenchQueue, w: Workload): Promise<Timed> {
         if (pending) pending.catch(onError)
       }
       if (offered === w.count || failure) {
+        completedWhenOffered = counter.done
         clearInterval(timer)
         resolve()
       }
@@ -197,6 +199,7 @@ async function steadyOpenLoop(queue: BenchQueue, w: Workload): Promise<Timed> {
   return {
     ...timed(counter.done, w.count, started, ended),
     offered,
+    completedWhenOffered,
     addToStart: summarize(addToStart),
     addToComplete: summarize(addToComplete),
   }

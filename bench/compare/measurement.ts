@@ -53,8 +53,10 @@ export interface WorkloadResult {
   capped: boolean
   addToStart?: LatencySummary
   addToComplete?: LatencySummary
-  /** steady: jobs offered and jobs completed by the end of the drain grace */
+  /** steady: jobs offered (completions by the end of the drain grace are `done`) */
   offered?: number
+  /** steady: jobs completed when the last one was offered — far below `offered` means the system fell behind */
+  completedWhenOffered?: number
   /** peak RSS of the child, MiB */
   rssMb: number
 }
