@@ -6,6 +6,7 @@ import { JobHeap, byRunAt } from './heap.js'
 import type { JobRecord, StoredBackoff } from './job.js'
 import { QueueState } from './queue-state.js'
 import { DataStore } from './data-store.js'
+import { JobTable } from './job-table.js'
 
 /** A recurring job definition (cron), persisted with its next run time. */
 export interface ScheduleState {
@@ -36,7 +37,8 @@ export function emptyAddParams(): AddParams {
 }
 
 export class PipelineState {
-  readonly jobs = new Map<number, JobRecord>()
+  /** Jobs by id (a paged array: ids are dense). */
+  readonly jobs = new JobTable()
   readonly queues = new Map<number, QueueState>()
   readonly queuesByName = new Map<string, QueueState>()
   /** Interned strings (queue names, groups, tags): id -> string. */
