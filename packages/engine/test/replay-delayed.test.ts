@@ -39,6 +39,30 @@ describe('replay of delayed jobs that ran', () => {
     await engine.close()
   })
 
+  it('a grouped job in its retry backoff keeps the later jobs of its group waiting', async () => {
+    const dir = tempDir()
+    const engine = await open(dir)
+    const q = engine.queue('g', { attempts: 3, backoff: { type: 'fixed', delay: 20 }, concurrency: 4 })
+    const order: string[] = []
+    let failed = false
+    q.process(async (job) => {
+      order.push(`start ${String(job.data)}`)
+      if (job.data === 0 && !failed) {
+        failed = true
+        throw new Error('first run fails')
+      }
+      return job.data
+    })
+    const a = await q.add(0, { group: 'g' })
+    const b = await q.add(1, { group: 'g' })
+    await Promise.all([a.finished(), b.finished()])
+    expect(order).toEqual(['start 0', 'start 0', 'start 1'])
+    const after = await crashImage(dir)
+    expect([a, b].map((j) => after.getJob(j.id)?.info().state)).toEqual(['completed', 'completed'])
+    await after.close()
+    await engine.close()
+  })
+
   it('delayed grouped jobs that completed stay completed, and the group is not left running', async () => {
     const dir = tempDir()
     const engine = await open(dir)

@@ -229,7 +229,10 @@ export function failJob(
   }
   job.addError(message, stack, time)
   q.totals.failed++
-  if (q.serial) lane.held = job
+  // A serial lane stops until the job succeeds. A one-at-a-time group keeps its order through a
+  // retry (and its backoff delay): the later jobs of the group wait, as they did while it ran.
+  if (q.serial || (outcome !== TO_DEAD && lane.group !== undefined && lane.limit === 1)) lane.held = job
+  else if (lane.held === job) lane.held = null // a group job held through its retries dies: its group goes on
   if (outcome === TO_DEAD) {
     job.state = DEAD
     job.ext().finishedAt = time
