@@ -20,6 +20,8 @@ export interface EventLog {
   /** Call `onRecord` for every record with lsn >= fromLsn, in order. `payload` is a view: copy to keep. */
   replay(fromLsn: number, onRecord: (lsn: number, type: number, payload: Uint8Array) => void): Promise<number>
   latestSnapshot(): Promise<LoggedSnapshot | null>
+  /** True when `writeSnapshot` keeps nothing (memory mode): the engine then never encodes one. */
+  readonly discardsSnapshots?: boolean
   writeSnapshot(lsn: number, chunks: Uint8Array[]): Promise<void>
   compact(): Promise<{ removedSegments: string[]; removedSnapshots: string[] }>
   close(): Promise<void>

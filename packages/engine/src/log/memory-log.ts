@@ -12,7 +12,11 @@ export class MemoryLog implements EventLog {
   readonly records: { lsn: number; type: number; payload: Uint8Array }[] = []
   private snapshot: LoggedSnapshot | null = null
 
-  constructor(private readonly keep = false) {}
+  readonly discardsSnapshots: boolean
+
+  constructor(private readonly keep = false) {
+    this.discardsSnapshots = !keep
+  }
 
   push(payload: Uint8Array, type: number): number {
     const lsn = ++this.lastLsn

@@ -24,7 +24,7 @@ export class Snapshotter {
   /** Called after each commit batch: start a snapshot when a threshold is crossed. */
   check(): void {
     const pol = this.policy
-    if (pol === null || this.running !== null || this.p.closing) return
+    if (pol === null || this.running !== null || this.p.closing || this.p.log.discardsSnapshots === true) return
     const c = this.p.committer
     if (c.pushedEvents - this.eventsAt < pol.events && c.pushedBytes - this.bytesAt < pol.bytes) return
     this.take()
@@ -40,6 +40,8 @@ export class Snapshotter {
     this.eventsAt = c.pushedEvents
     this.bytesAt = c.pushedBytes
     const lsn = p.state.lsn
+    // A log that keeps no snapshot (memory mode) would only cost a full synchronous encode.
+    if (p.log.discardsSnapshots === true) return Promise.resolve(lsn)
     const startLogged = (job: JobRecord): boolean => {
       const run = job.run
       return run === null || (run.startLsn > 0 && run.startLsn <= lsn)

@@ -10,20 +10,49 @@ import { ACTIVE, COMPLETED, DELAYED, REMOVED, type JobRecord } from '../state/jo
 import type { PipelineState } from '../state/pipeline-state.js'
 import { SF_EXTRA, SF_GROUP, SF_HELD, SF_RUN_AT, SF_STARTED, SNAPSHOT_MAGIC, SNAPSHOT_VERSION } from './format.js'
 
-/** Chunk size handed to the log: the writer's slabs. */
+/**
+ * Job data at least this long goes to the log as its own chunk (a view of the
+ * bytes the job already holds) instead of being copied: copying every 4 KiB
+ * job synchronously stalled the event loop for seconds. Smaller data is copied
+ * into slabs, so the log is not handed a million tiny chunks.
+ */
+const DATA_CHUNK_BYTES = 1024
+
+/** Collects the data section: small data copied into slabs, large data passed through as views. */
+class DataChunks {
+  readonly chunks: Uint8Array[] = []
+  private readonly d = new SlabWriter()
+
+  constructor() {
+    this.d.begin()
+  }
+
+  add(data: Uint8Array): void {
+    if (data.length < DATA_CHUNK_BYTES) {
+      this.d.raw(data)
+      return
+    }
+    this.cut()
+    this.chunks.push(data)
+  }
+
+  cut(): void {
+    if (this.d.length > 0) this.chunks.push(this.d.end())
+    this.d.begin()
+  }
+}
+
+/** Chunks handed to the log: the writer's slabs, then the data section (see DataChunks). */
 export function encodeSnapshot(s: PipelineState, lsn: number, startLogged: (job: JobRecord) => boolean): Uint8Array[] {
   const w = new SlabWriter()
-  const d = new SlabWriter()
+  const d = new DataChunks()
   const chunks: Uint8Array[] = []
-  const dataChunks: Uint8Array[] = []
   const cut = () => {
     if (w.length > 0) chunks.push(w.end())
     w.begin()
-    if (d.length > 0) dataChunks.push(d.end())
-    d.begin()
+    d.cut()
   }
   w.begin()
-  d.begin()
   let nStrings = 0
   for (let i = 1; i < s.strings.length; i++) if (s.strings[i] !== undefined) nStrings++
   w.uint(nStrings)
@@ -81,11 +110,11 @@ export function encodeSnapshot(s: PipelineState, lsn: number, startLogged: (job:
   h.uint(lsn)
   h.uint(s.maxJobId)
   h.uint(dataTotal)
-  return [h.end(), ...chunks, ...dataChunks]
+  return [h.end(), ...chunks, ...d.chunks]
 }
 
 /** Writes the job's fields to `w` and its data to `d`; returns the data length. */
-function writeJob(w: SlabWriter, d: SlabWriter, s: PipelineState, job: JobRecord, startLogged: (job: JobRecord) => boolean): number {
+function writeJob(w: SlabWriter, d: DataChunks, s: PipelineState, job: JobRecord, startLogged: (job: JobRecord) => boolean): number {
   let state = job.state
   let attempts = job.attempts
   let startedAt = job.startedAt
@@ -115,7 +144,7 @@ function writeJob(w: SlabWriter, d: SlabWriter, s: PipelineState, job: JobRecord
   if (flags & SF_STARTED) w.uint(startedAt!)
   const data = job.bytes()
   w.uint(data.length)
-  d.raw(data)
+  d.add(data)
   if (x === null) return data.length
   w.str(x.key ?? '')
   w.uint(x.key === undefined ? 0 : 1)
