@@ -62,7 +62,7 @@ export async function writeFixture(root: string): Promise<Fixture> {
 export async function writeSegmentedLog(root: string, jobs = 200): Promise<void> {
   const { readdir, rm } = await import('node:fs/promises')
   const { join } = await import('node:path')
-  const engine = await Engine.open({ dir: root, durability: 'os', wal: { segmentBytes: 4096 }, snapshotEvery: false, logger: quiet as never })
+  const engine = await Engine.open({ dir: root, durability: 'os', wal: { segmentBytes: 4096 }, snapshotEvery: false, compactAfterSnapshot: false, logger: quiet as never })
   try {
     const queue = engine.queue('mail')
     // One record per add, so the records spread over many segments.

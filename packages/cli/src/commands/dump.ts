@@ -64,8 +64,11 @@ async function runDump(dir: string, opts: DumpOptions): Promise<void> {
   const jobRef = opts.job === undefined ? undefined : splitJobId(opts.job)
   const pipeline = selectOnePipeline(data, opts.pipeline ?? (jobRef?.pipeline !== undefined && data.pipelines.includes(jobRef.pipeline) ? jobRef.pipeline : undefined))
   const { WalReader } = await import('@wq/wal')
-  const { describeEvent } = await import('@wq/engine/inspect')
+  const { describeEvent, EventNames } = await import('@wq/engine/inspect')
   const reader = await WalReader.open(pipelineDir(data, pipeline))
+  // Names interned before the oldest segment (compacted away) live in the snapshot; one table per pipeline.
+  const names = await namesFromSnapshot(reader, EventNames)
+  const describe = (record: WalRecord) => describeEvent(record, names)
   const segments = reader.segments().filter((s) => s.lastLsn >= s.firstLsn)
   const firstLsn = segments.length > 0 ? segments[0].firstLsn : 1
   const lastLsn = segments.length > 0 ? segments[segments.length - 1].lastLsn : 0
@@ -89,12 +92,12 @@ async function runDump(dir: string, opts: DumpOptions): Promise<void> {
   let printed = 0
   try {
     if (startLsn > firstLsn) {
-      await learnBefore(reader, { firstLsn, startLsn }, opts.queue !== undefined, (record) => jobQueues.track(describeSafely(record, describeEvent)))
+      await learnBefore(reader, { firstLsn, startLsn }, opts.queue !== undefined, (record) => jobQueues.track(describeSafely(record, describe)))
     }
     for await (const record of reader.records(startLsn)) {
       if (to?.kind === 'lsn' && record.lsn > to.lsn) break
       progress.update(record.lsn - firstLsn + 1)
-      const event = describeSafely(record, describeEvent)
+      const event = describeSafely(record, describe)
       jobQueues.track(event)
       if (from && !isAtOrAfter(from, record.lsn, event.time)) continue
       if (to && !isAtOrBefore(to, record.lsn, event.time)) continue
@@ -117,6 +120,20 @@ function parseLimit(value: string): number {
   const n = Number(value)
   if (!/^\d+$/.test(value) || n <= 0) throw usageError(`--limit: expected a positive whole number, got "${value}"`)
   return n
+}
+
+/** The snapshot's name table, or an empty one (then names are learned from intern records) if it cannot be read. */
+async function namesFromSnapshot<N>(
+  reader: { latestSnapshot(): Promise<{ data: Buffer } | null> },
+  EventNames: { new (): N; fromSnapshot(data: Uint8Array): N },
+): Promise<N> {
+  try {
+    const snapshot = await reader.latestSnapshot()
+    if (snapshot) return EventNames.fromSnapshot(snapshot.data)
+  } catch {
+    // A damaged snapshot is verify's business; dump still shows the records.
+  }
+  return new EventNames()
 }
 
 /** The engine's record type for name interning (queue, group and tag names are logged once, then referred to by number). */
