@@ -223,9 +223,13 @@ export async function addBulk(p: Pipeline, queue: string, items: BulkItem[]): Pr
       }
     }))
   }
+  let keyed = false
   for (let i = 0; i < items.length; i++) {
-    if (out[i] === undefined) out[i] = addOne(p, queue, items[i].data, items[i].options!)
+    if (out[i] !== undefined) continue
+    out[i] = addOne(p, queue, items[i].data, items[i].options!)
+    keyed = true
   }
   await Promise.all(records)
-  return Promise.all(out)
+  // Promise.all over plain handles would allocate a promise and two closures per job for nothing.
+  return keyed ? Promise.all(out) : (out as Job[])
 }

@@ -1,15 +1,15 @@
 /**
  * A lane is the unit of ordering inside a queue: the ungrouped jobs of a queue
  * share one lane, and each group has its own. A lane holds its ready jobs in a
- * priority heap and counts its running jobs; a serial lane additionally holds
+ * priority-then-FIFO queue and counts its running jobs; a serial lane additionally holds
  * the job that blocks it until that job succeeds or is removed.
  */
-import { JobHeap, byPriority } from './heap.js'
+import { ReadyQueue } from './ready-queue.js'
 import { WAITING, type JobRecord } from './job.js'
 import type { QueueState } from './queue-state.js'
 
 export class Lane {
-  readonly ready = new JobHeap(byPriority)
+  readonly ready = new ReadyQueue()
   running = 0
   /** Serial queues: the job that must succeed before anything else in this lane runs. */
   held: JobRecord | null = null
