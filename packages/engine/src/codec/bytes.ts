@@ -138,6 +138,13 @@ export class SlabWriter {
   }
 }
 
+/** Where some bytes are, without a typed-array view (a Uint8Array is one; apply reuses a scratch one). */
+export interface ByteSpan {
+  buffer: ArrayBufferLike
+  byteOffset: number
+  length: number
+}
+
 /** Sequential reader over a byte array. */
 export class ByteReader {
   buf: Uint8Array
@@ -215,6 +222,21 @@ export class ByteReader {
     const s = textDecoder.decode(b.subarray(this.pos, end))
     this.pos = end
     return s
+  }
+
+  /**
+   * Length-prefixed bytes, located in `out` (a reused scratch) instead of a
+   * new view: the hot add path only needs to know where the bytes are.
+   */
+  span(out: ByteSpan): ByteSpan {
+    const n = this.uint()
+    const end = this.pos + n
+    if (end > this.buf.length) throw new RangeError('read past end of event')
+    out.buffer = this.buf.buffer
+    out.byteOffset = this.buf.byteOffset + this.pos
+    out.length = n
+    this.pos = end
+    return out
   }
 
   /** Length-prefixed bytes, as a view into the buffer being read. */

@@ -6,7 +6,7 @@
  * `payload` bytes may be retained (job data and results are kept as views of
  * it), so callers pass bytes they will not overwrite.
  */
-import { ByteReader } from '../codec/bytes.js'
+import { ByteReader, type ByteSpan } from '../codec/bytes.js'
 import { readAddBody, readBackoff } from '../codec/add-body.js'
 import * as E from '../codec/event-types.js'
 import { ACTIVE, COMPLETED, DEAD, DELAYED, WAITING, type JobRecord } from './job.js'
@@ -28,6 +28,8 @@ export interface ApplyObserver {
 
 const reader = new ByteReader(new Uint8Array(0))
 const params: AddParams = emptyAddParams()
+/** Where an add's data is (the store keeps offsets, not views: no view per added job). */
+const dataSpan: ByteSpan = { buffer: new ArrayBuffer(0), byteOffset: 0, length: 0 }
 
 /** Record types whose payload bytes stay referenced by the state after apply. */
 export function retainsPayload(type: number): boolean {
@@ -68,7 +70,7 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
     case E.EV_ADD: {
       const q = s.queueById(r.uint())
       const id = readAddBody(r, params, s.strings)
-      const job = addJob(s, q, id, time, params, r.bytes())
+      const job = addJob(s, q, id, time, params, r.span(dataSpan))
       obs?.added(job)
       break
     }
@@ -76,7 +78,7 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
       const q = s.queueById(r.uint())
       while (!r.done) {
         const id = readAddBody(r, params, s.strings)
-        const job = addJob(s, q, id, time, params, r.bytes())
+        const job = addJob(s, q, id, time, params, r.span(dataSpan))
         obs?.added(job)
       }
       break

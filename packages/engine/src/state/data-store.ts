@@ -5,6 +5,8 @@
  * (live adds), the replay arena, the snapshot file — registered on first
  * sight and reference-counted, so a slab is freed once no job points into it.
  */
+import type { ByteSpan } from '../codec/bytes.js'
+
 const EMPTY = new Uint8Array(0)
 
 export interface DataRef {
@@ -55,7 +57,7 @@ export class DataStore {
   }
 
   /** Point `ref` at `bytes` (which must never be overwritten). */
-  retain(ref: DataRef, bytes: Uint8Array): void {
+  retain(ref: DataRef, bytes: ByteSpan): void {
     if (bytes.length === 0) {
       ref.dataSlab = -1
       ref.dataOff = 0

@@ -7,6 +7,7 @@
 import {
   ACTIVE, COMPLETED, DEAD, DELAYED, JobRecord, REMOVED, WAITING, type StoredBackoff,
 } from './job.js'
+import type { ByteSpan } from '../codec/bytes.js'
 import type { Lane } from './lane.js'
 import type { AddParams, PipelineState } from './pipeline-state.js'
 import type { QueueState } from './queue-state.js'
@@ -100,7 +101,7 @@ function joinLane(job: JobRecord, lane: Lane): void {
   lane.members++
 }
 
-export function addJob(s: PipelineState, q: QueueState, id: number, time: number, p: AddParams, data: Uint8Array): JobRecord {
+export function addJob(s: PipelineState, q: QueueState, id: number, time: number, p: AddParams, data: ByteSpan): JobRecord {
   const lane = q.lane(p.group)
   lane.members++
   const job = new JobRecord(id, lane, p.priority, p.maxAttempts > 0 ? p.maxAttempts : q.attempts, time)
