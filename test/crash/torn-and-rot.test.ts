@@ -204,10 +204,12 @@ describe('bit rot', () => {
     const rng = new Rng(SEED ^ 0x71)
     let cases = 0
     for (let i = 0; i < 20; i++) {
-      const segment = rng.pick(layout.segments)
-      const isLast = segment === layout.segments[layout.segments.length - 1]
-      // In the last segment, only a frame with valid frames after it is provably corruption.
-      const frames = isLast ? segment.frames.slice(0, -1) : segment.frames
+      // In the last segment, only a frame with valid frames after it is provably corruption;
+      // a last segment holding one frame has none to offer, so it is not a candidate.
+      const lastSegment = layout.segments[layout.segments.length - 1]
+      const eligible = (s: typeof lastSegment) => (s === lastSegment ? s.frames.slice(0, -1) : s.frames)
+      const segment = rng.pick(layout.segments.filter((s) => eligible(s).length > 0))
+      const frames = eligible(segment)
       const frame = rng.pick(frames)
       const covered = 24 + frame.payload // the checksum covers header and payload, not the padding
       const at = frame.offset + (rng.chance(0.2) ? rng.int(24) : rng.int(covered))
