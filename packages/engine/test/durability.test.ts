@@ -148,14 +148,17 @@ describe('snapshots and compaction', () => {
     const q = e1.queue('q')
     const quick = deferred()
     const aborted = deferred()
+    const bothStarted = deferred()
+    let started = 0
     q.process(async (job, { signal }) => {
+      if (++started === 2) bothStarted.resolve()
       if (job.data === 'quick') { await new Promise((r) => setTimeout(r, 10)); quick.resolve(); return }
       signal.addEventListener('abort', () => aborted.resolve())
       await new Promise(() => {}) // ignores the signal
     }, { concurrency: 2 })
     const stuck = await q.add('stuck')
     const fast = await q.add('quick')
-    await new Promise((r) => setTimeout(r, 5))
+    await bothStarted.promise
     await e1.close()
     await quick.promise
     await aborted.promise
