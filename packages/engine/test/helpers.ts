@@ -61,3 +61,22 @@ export async function crash(engine: Engine): Promise<void> {
     await p.log.close()
   }
 }
+
+/**
+ * A handler that yields once per job and records the most jobs it saw running
+ * at the same time; `finished` resolves after `total` jobs.
+ */
+export function concurrencyProbe(total: number): { handler: () => Promise<void>; finished: Promise<void>; max: () => number } {
+  let running = 0
+  let max = 0
+  let done = 0
+  const all = deferred()
+  const handler = async (): Promise<void> => {
+    running++
+    max = Math.max(max, running)
+    await new Promise((r) => setImmediate(r))
+    running--
+    if (++done === total) all.resolve()
+  }
+  return { handler, finished: all.promise, max: () => max }
+}

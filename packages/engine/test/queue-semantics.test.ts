@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deferred, memoryEngine } from './helpers.js'
+import { concurrencyProbe, deferred, memoryEngine } from './helpers.js'
 
 describe('ordering', () => {
   it('runs higher priority first and FIFO among equals', async () => {
@@ -49,19 +49,10 @@ describe('groups', () => {
     const engine = await memoryEngine()
     const q = engine.queue('q', { groupConcurrency: 2 })
     for (let i = 0; i < 6; i++) await q.add(i, { group: 'g' })
-    let running = 0
-    let max = 0
-    let done = 0
-    const all = deferred()
-    q.process(async () => {
-      running++
-      max = Math.max(max, running)
-      await new Promise((r) => setImmediate(r))
-      running--
-      if (++done === 6) all.resolve()
-    }, { concurrency: 10 })
-    await all.promise
-    expect(max).toBe(2)
+    const probe = concurrencyProbe(6)
+    q.process(probe.handler, { concurrency: 10 })
+    await probe.finished
+    expect(probe.max()).toBe(2)
     await engine.close()
   })
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { JobTimeoutError, LeaseError } from '@wq/engine'
-import { deferred, memoryEngine, nextEvent } from './helpers.js'
+import { concurrencyProbe, deferred, memoryEngine, nextEvent } from './helpers.js'
 
 const fakeTime = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
 afterEach(() => { vi.useRealTimers() })
@@ -23,20 +23,11 @@ describe('handlers', () => {
   it('concurrency bounds the running handlers', async () => {
     const engine = await memoryEngine()
     const q = engine.queue('q', { concurrency: 3 })
-    let running = 0
-    let max = 0
-    let done = 0
-    const all = deferred()
-    q.process(async () => {
-      running++
-      max = Math.max(max, running)
-      await new Promise((r) => setImmediate(r))
-      running--
-      if (++done === 20) all.resolve()
-    })
+    const probe = concurrencyProbe(20)
+    q.process(probe.handler)
     for (let i = 0; i < 20; i++) await q.add(i)
-    await all.promise
-    expect(max).toBe(3)
+    await probe.finished
+    expect(probe.max()).toBe(3)
     await engine.close()
   })
 
