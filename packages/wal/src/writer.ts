@@ -144,18 +144,30 @@ export class LogWriter {
       return Promise.reject(err)
     }
     if (this.cfg.durability === 'buffered') {
-      // Back-pressure: while the writes fall more than a few buffers behind, entering the buffer waits for the write.
-      if (this.unwrittenBytes <= 4 * this.cfg.bufferBytes && this.unwrittenRecords <= 4 * this.cfg.bufferRecords) return Promise.resolve(lsn)
+      if (!this.writesFarBehind()) return Promise.resolve(lsn)
       return new Promise((resolve, reject) => this.writeWaiters.add(lsn, resolve, reject))
     }
     return new Promise((resolve, reject) => this.waiters.add(lsn, resolve, reject))
   }
 
   durable(lsn: number): Promise<void> {
-    if (lsn <= this.durableLsn) return Promise.resolve()
     if (this.poisoned) return Promise.reject(this.poisoned)
     if (lsn > this.lastLsn) return Promise.reject(new RangeError(`LSN ${lsn} has not been appended (last is ${this.lastLsn})`))
+    if (this.cfg.durability === 'buffered') {
+      if (lsn <= this.writtenLsn || !this.writesFarBehind()) return Promise.resolve()
+      return new Promise((resolve, reject) => this.writeWaiters.add(lsn, () => resolve(), reject))
+    }
+    if (lsn <= this.durableLsn) return Promise.resolve()
     return new Promise((resolve, reject) => this.waiters.add(lsn, () => resolve(), reject))
+  }
+
+  /**
+   * Back-pressure in `buffered` mode: a producer faster than the disk would
+   * otherwise pile up encoded chunks without bound. Past four buffers behind,
+   * being acknowledged waits for the record's write.
+   */
+  private writesFarBehind(): boolean {
+    return this.unwrittenBytes > 4 * this.cfg.bufferBytes || this.unwrittenRecords > 4 * this.cfg.bufferRecords
   }
 
   /** Resolves once every record appended so far has been written (or has failed); never rejects. */
@@ -312,6 +324,8 @@ export class LogWriter {
       if (this.writeWaiters.size > 0) this.writeWaiters.resolveThrough(c.lastLsn)
       this.unwrittenBytes -= c.used
       this.unwrittenRecords -= c.records
+      // Drop this list's reference too: it lives until the last chunk is written, and a long queue would keep every chunk.
+      queue[i] = null as unknown as Chunk
       this.pool.release(c)
     }
   }
