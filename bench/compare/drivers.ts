@@ -108,8 +108,8 @@ function latencyHooks(counter: CompletionCounter, capacity: number) {
   const hooks: WorkerHooks = {
     completionData: true,
     onStart: (data) => addToStart.record(performance.now() - data.t),
-    onComplete: (data) => {
-      addToComplete.record(performance.now() - data!.t)
+    onComplete: (addedAt) => {
+      addToComplete.record(performance.now() - addedAt!)
       counter.complete()
     },
   }
@@ -130,7 +130,7 @@ async function startWarmWorkers(queue: BenchQueue, w: Workload, measured: Worker
   await queue.startWorkers(w.concurrency ?? 100, {
     completionData: measured.completionData,
     onStart: (data) => current.onStart(data),
-    onComplete: (data) => current.onComplete(data),
+    onComplete: (addedAt) => current.onComplete(addedAt),
   })
   warmUp.until(performance.now() + 60_000)
   const producer = new Producer(queue, { count: warmUpJobs, window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: Infinity, slotsFreedBy: 'ack' })
@@ -145,8 +145,8 @@ async function endToEnd(queue: BenchQueue, w: Workload, maxSeconds: number): Pro
   let producer: Producer | undefined
   // Each completion frees a producer slot: at most ADD_WINDOW jobs are in the system at any time.
   const onComplete = hooks.onComplete
-  hooks.onComplete = (data) => {
-    onComplete(data)
+  hooks.onComplete = (addedAt) => {
+    onComplete(addedAt)
     producer?.release()
   }
   await startWarmWorkers(queue, w, hooks)

@@ -11,15 +11,15 @@ export interface BenchJobData {
 
 export interface WorkerHooks {
   /**
-   * Whether onComplete needs the job's data (latency runs). A system whose
-   * completion event carries only an id must then remember data by id, a cost
-   * only paid when asked for.
+   * Whether onComplete needs the job's add time (latency runs). A system whose
+   * completion event carries no data passes it on another way (wq: as the job's
+   * result), a cost only paid when asked for.
    */
   completionData?: boolean
   /** called by the no-op handler when a job starts */
   onStart(data: BenchJobData): void
-  /** called once the system reports the job completed (after its own bookkeeping); data only with `completionData` */
-  onComplete(data: BenchJobData | undefined): void
+  /** called once the system reports the job completed (after its own bookkeeping); `addedAt` (the data's `t`) only with `completionData` */
+  onComplete(addedAt: number | undefined): void
 }
 
 export interface BenchQueue {

@@ -33,7 +33,7 @@ export function openBullmq(ctx: OpenContext): BenchQueue {
         },
         { connection, concurrency, removeOnComplete: { count: 0 }, removeOnFail: { count: 0 } },
       )
-      worker.on('completed', (job) => hooks.onComplete(job.data))
+      worker.on('completed', (job) => hooks.onComplete(job.data.t))
       await worker.waitUntilReady()
     },
     async close() {

@@ -14,7 +14,7 @@ export function openFastq(): BenchQueue {
   // Completion is reported by the worker once the async handler settles; push needs no callback.
   const queue = fastq<unknown, BenchJobData, void>((data, done) => {
     handler(data).then(() => {
-      hooks?.onComplete(data)
+      hooks?.onComplete(data.t)
       done(null)
     }, done)
   }, 1)

@@ -41,7 +41,7 @@ export function openSqlite(ctx: OpenContext, synchronous: SqliteSynchronous): Be
             queue,
             logger: silent,
             pollIntervall: POLL_INTERVAL_MS,
-            onCompleted: (job) => hooks.onComplete(hooks.completionData ? (JSON.parse(job.data) as BenchJobData) : undefined),
+            onCompleted: (job) => hooks.onComplete(hooks.completionData ? (JSON.parse(job.data) as BenchJobData).t : undefined),
           },
         )
         workers.push(worker)

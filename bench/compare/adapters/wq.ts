@@ -21,19 +21,14 @@ export async function openWq(ctx: OpenContext, durability: WqDurability): Promis
       return queue.addBulk(batch.map((data) => ({ data })))
     },
     startWorkers(concurrency, hooks) {
-      // The completed event carries the job id only; latency runs look the data up by id.
-      const running = hooks.completionData ? new Map<string, BenchJobData>() : undefined
-      queue.on('completed', (job) => {
-        if (!running) return hooks.onComplete(undefined)
-        const data = running.get(job.id)
-        running.delete(job.id)
-        hooks.onComplete(data)
-      })
+      // The completed event carries the job's result, not its data: latency runs return the add time as the result.
+      const withAddTime = hooks.completionData === true
+      queue.on('completed', (_job, result) => hooks.onComplete(result as number | undefined))
       stopWorkers = queue.process(
         async (job) => {
           const data = job.data as BenchJobData
-          running?.set(job.id, data)
           hooks.onStart(data)
+          return withAddTime ? data.t : undefined
         },
         { concurrency },
       )

@@ -12,8 +12,18 @@ const textEncoder = new TextEncoder()
 const textDecoder = new TextDecoder()
 const EMPTY = new Uint8Array(0)
 
+/**
+ * Slabs are not zero-filled: only bytes written are ever read back. `allocUnsafeSlow`
+ * skips the zeroing and lets malloc hand back memory freed by earlier slabs, where
+ * a zero-filled array would take fresh pages (a page fault per 4 KiB) for every slab.
+ */
+function newSlab(bytes: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(bytes)
+  return new Uint8Array(b.buffer, b.byteOffset, b.length)
+}
+
 export class SlabWriter {
-  private slab: Uint8Array = new Uint8Array(SLAB_BYTES)
+  private slab: Uint8Array = newSlab(SLAB_BYTES)
   private view = new DataView(this.slab.buffer)
   private pos = 0
   private start = 0
@@ -40,7 +50,7 @@ export class SlabWriter {
     if (this.pos + n <= this.slab.length) return
     // Move the partial record into a fresh slab big enough for it.
     const partial = this.pos - this.start
-    const next = new Uint8Array(Math.max(SLAB_BYTES, (partial + n) * 2))
+    const next = newSlab(Math.max(SLAB_BYTES, (partial + n) * 2))
     next.set(this.slab.subarray(this.start, this.pos), 0)
     this.slab = next
     this.view = new DataView(next.buffer)
