@@ -27,6 +27,9 @@ export const EAGER_START = 1
 /** Nothing to apply (interned strings are recorded at push). */
 export const NOTE = 2
 
+/** Split a commit batch after this many payload bytes (the WAL writes in chunks of about this size). */
+const SPLIT_BYTES = 256 * 1024
+
 export class Committer {
   private readonly lsns: number[] = []
   private readonly types: number[] = []
@@ -42,6 +45,16 @@ export class Committer {
   broken: Error | null = null
   pushedEvents = 0
   pushedBytes = 0
+  /** Payload bytes submitted since the batch's last split point. */
+  private batchBytes = 0
+  /** LSNs within the current batch after which it is acknowledged in parts. */
+  private splits: number[] = []
+  /** First LSN of the batch being gathered. */
+  private batchStart = 0
+  /** First LSNs of batches waiting for an fsync (`sync-enqueue`), oldest first: nothing from there on is applied yet. */
+  private syncBarriers: number[] = []
+  /** Highest LSN whose durability promise has resolved. */
+  private durableThrough = 0
 
   constructor(
     private readonly log: EventLog,
@@ -74,8 +87,15 @@ export class Committer {
     this.kinds.push(kind)
     this.refs.push(ref)
     if (enqueue) this.batchNeedsSync = true
+    // A batch of large records is acknowledged in parts, so the first are applied (and their jobs run)
+    // while the log is still writing the rest.
+    if ((this.batchBytes += payload.length) >= SPLIT_BYTES) {
+      this.batchBytes = 0
+      this.splits.push(lsn)
+    }
     if (!this.scheduled) {
       this.scheduled = true
+      this.batchStart = lsn
       queueMicrotask(this.flush)
     }
     return lsn
@@ -83,18 +103,45 @@ export class Committer {
 
   private readonly flush = (): void => {
     this.scheduled = false
+    const splits = this.splits
+    this.splits = []
+    this.batchBytes = 0
     if (this.broken !== null) return
     const lsn = this.log.lastLsn
+    if (this.syncEnqueues && this.batchNeedsSync) {
+      this.batchNeedsSync = false
+      this.syncBarriers.push(this.batchStart)
+      this.await(() => this.log.sync(), lsn, true, true)
+      return
+    }
+    for (const at of splits) if (at < lsn) this.await(() => this.log.durable(at), at, false, false)
+    this.await(() => this.log.durable(lsn), lsn, true, false)
+  }
+
+  /**
+   * Settle what is durable once `durable()` resolves for `lsn`; `last` marks the
+   * batch's final part, `barrier` a batch that waits for an fsync.
+   */
+  private await(durable: () => Promise<void>, lsn: number, last: boolean, barrier: boolean): void {
     let p: Promise<void>
     try {
-      p = this.syncEnqueues && this.batchNeedsSync ? this.log.sync() : this.log.durable(lsn)
+      p = durable()
     } catch (err) {
       p = Promise.reject(err) // a log that throws here (closed) fails the batch like a failed write
     }
-    this.batchNeedsSync = false
     this.inflight++
     p.then(
-      () => { this.inflight--; this.settle(lsn); this.afterBatch() },
+      () => {
+        this.inflight--
+        if (this.broken !== null) return
+        if (lsn > this.durableThrough) this.durableThrough = lsn
+        if (barrier) this.syncBarriers.shift() // fsyncs complete in LSN order
+        // `sync-enqueue`: a later batch that is only written can be acknowledged before an earlier batch's
+        // fsync; settling it must not apply (and acknowledge) the earlier batch's adds with it.
+        const through = this.syncBarriers.length > 0 ? Math.min(this.durableThrough, this.syncBarriers[0] - 1) : this.durableThrough
+        this.settle(through)
+        if (last) this.afterBatch()
+      },
       (err: unknown) => { this.inflight--; this.fail(err instanceof Error ? err : new Error(String(err))) },
     )
   }
@@ -136,6 +183,7 @@ export class Committer {
     }
     this.lsns.length = this.types.length = this.payloads.length = this.kinds.length = this.refs.length = 0
     this.head = 0
+    this.syncBarriers = []
     this.notifyIdle()
   }
 
