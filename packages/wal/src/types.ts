@@ -36,6 +36,13 @@ export interface WalOptions {
   flushMs?: number
   /** Rotate to a new segment past this size. Default 64 MiB. */
   segmentBytes?: number
+  /**
+   * Outside `sync` mode: fdatasync the active segment in the background after
+   * this many bytes are written, so sealing it at rotation has little left to
+   * flush (and does not stall appends). Promises nothing more. 0 turns it off.
+   * Default 8 MiB.
+   */
+  backgroundSyncBytes?: number
   /** Largest payload accepted (and believed when reading a length). Default 64 MiB. */
   maxRecordBytes?: number
   /** Snapshots kept by compact() besides the newest. Default 1. */

@@ -104,6 +104,7 @@ export class Wal {
           bufferBytes: opts.bufferBytes ?? MiB,
           flushMs: opts.flushMs ?? 50,
           segmentBytes: opts.segmentBytes ?? 64 * MiB,
+          backgroundSyncBytes: opts.backgroundSyncBytes ?? 8 * MiB,
           maxRecordBytes,
           logger: opts.logger,
         },

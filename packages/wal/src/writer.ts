@@ -6,8 +6,10 @@
  * the first lost record on is rejected (their LSNs are reused, the log stays
  * contiguous); a failed fsync or cut-back poisons the writer.
  */
-import { encodeFrame, setFrameFlags, FLAG_SYNCED_BEFORE, FRAME_HEADER_BYTES } from './frame.js'
-import { Chunk, ChunkPool } from './batch.js'
+import { ActiveSegment } from './active-segment.js'
+import { setFrameFlags, FLAG_SYNCED_BEFORE } from './frame.js'
+import type { Chunk } from './batch.js'
+import { ChunkEncoder } from './chunk-encoder.js'
 import { LsnWaiters } from './waiters.js'
 import { RecordTooLargeError, WalClosedError, WalPoisonedError } from './errors.js'
 import { createSegment, SegmentPublishError, type SegmentState } from './segment-file.js'
@@ -25,17 +27,10 @@ export interface WriterConfig {
   bufferBytes: number
   flushMs: number
   segmentBytes: number
+  /** Outside `sync` mode: fdatasync the active segment in the background after this many bytes (0: never). */
+  backgroundSyncBytes: number
   maxRecordBytes: number
   logger?: WalLogger
-}
-
-interface ActiveSegment {
-  fh: FileHandle
-  state: SegmentState
-  /** Bytes written (whole frames only). */
-  size: number
-  /** Bytes covered by a completed fdatasync. */
-  syncedSize: number
 }
 
 export class LogWriter {
@@ -49,15 +44,9 @@ export class LogWriter {
   closing = false
 
   private active: ActiveSegment
-  private readonly pool = new ChunkPool()
-  private current: Chunk | null = null
-  private queue: Chunk[] = []
+  private readonly enc: ChunkEncoder
   private unwrittenRecords = 0
   private unwrittenBytes = 0
-  private encSalt: number
-  private encSegmentId: number
-  private encBytes: number
-  private encFrames: number
   private flushing = false
   private kickScheduled = false
   private intervalDue = false
@@ -76,12 +65,9 @@ export class LogWriter {
     private readonly segments: SegmentState[],
   ) {
     const state = segments[segments.length - 1]
-    this.active = { fh, state, size: state.bytes, syncedSize: state.bytes }
+    this.active = new ActiveSegment(fh, state)
     this.lastLsn = this.writtenLsn = this.syncedLsn = state.lastLsn
-    this.encSalt = state.salt
-    this.encSegmentId = state.segmentId
-    this.encBytes = state.bytes
-    this.encFrames = state.lastLsn - state.firstLsn + 1
+    this.enc = new ChunkEncoder(cfg.segmentBytes, state)
     this.ackOnWrite = cfg.durability === 'os' || cfg.durability === 'interval'
     if (cfg.durability === 'interval') {
       this.intervalTimer = setInterval(this.onInterval, cfg.intervalMs)
@@ -103,7 +89,7 @@ export class LogWriter {
 
   /** Segment id of the newest segment (for naming after recovery). */
   get segmentId(): number {
-    return this.encSegmentId
+    return this.enc.segmentId
   }
 
   push(payload: Uint8Array, type: number): number {
@@ -112,19 +98,8 @@ export class LogWriter {
     if (!(type >= 1 && type <= 255 && (type | 0) === type)) throw new RangeError(`record type must be an integer 1..255, got ${type}`)
     const len = payload.length
     if (len > this.cfg.maxRecordBytes) throw new RecordTooLargeError(len, this.cfg.maxRecordBytes)
-    const size = (FRAME_HEADER_BYTES + len + 7) & ~7
     const lsn = this.lastLsn + 1
-    if (this.encFrames > 0 && this.encBytes + size > this.cfg.segmentBytes) this.planRotation(lsn)
-    let c = this.current
-    if (c === null || c.used + size > c.buf.length) c = this.newChunk(size)
-    encodeFrame(c.buf, c.used, payload, type, 0, lsn, this.encSalt)
-    if (c.records === 0) c.firstLsn = lsn
-    c.used += size
-    c.records++
-    c.lastLsn = lsn
-    this.encBytes += size
-    this.encFrames++
-    this.unwrittenBytes += size
+    this.unwrittenBytes += this.enc.encode(payload, type, lsn)
     this.unwrittenRecords++
     this.lastLsn = lsn
     if (this.cfg.durability !== 'buffered') this.kick()
@@ -199,6 +174,7 @@ export class LogWriter {
       await this.sync().catch(() => {})
     }
     await this.idle()
+    await this.active.idle()
     await this.active.fh.close().catch(() => {})
   }
 
@@ -231,46 +207,14 @@ export class LogWriter {
     if (!this.flushing) void this.flushLoop()
   }
 
-  private newChunk(size: number): Chunk {
-    const prev = this.current
-    const c = this.pool.get(size)
-    if (prev !== null) {
-      if (prev.records > 0) this.queue.push(prev)
-      else {
-        c.rotateTo = prev.rotateTo
-        this.pool.release(prev)
-      }
-    }
-    this.current = c
-    return c
-  }
-
-  private planRotation(lsn: number): void {
-    const header: SegmentHeader = { segmentId: this.encSegmentId + 1, firstLsn: lsn, prevLastLsn: lsn - 1, salt: newSalt() }
-    const c = this.newChunk(0)
-    c.rotateTo = header
-    this.encSegmentId = header.segmentId
-    this.encSalt = header.salt
-    this.encBytes = SEGMENT_HEADER_BYTES
-    this.encFrames = 0
-  }
-
-  private sealCurrent(): void {
-    const c = this.current
-    if (c !== null && c.records > 0) {
-      this.queue.push(c)
-      this.current = null
-    }
-  }
-
   private async flushLoop(): Promise<void> {
     this.flushing = true
     try {
       while (this.poisoned === null) {
-        this.sealCurrent()
-        const wrote = this.queue.length > 0
+        const queue = this.enc.take()
+        const wrote = queue.length > 0
         if (wrote) {
-          await this.writeQueued()
+          await this.writeQueued(queue)
           if (this.poisoned) break
           if (this.ackOnWrite) this.waiters.resolveThrough(this.writtenLsn)
         }
@@ -281,7 +225,7 @@ export class LogWriter {
         }
         this.intervalDue = false
         if (this.syncWaiters.size > 0) this.syncWaiters.resolveThrough(this.syncedLsn)
-        if (!wrote && this.queue.length === 0 && (this.current === null || this.current.records === 0)) break
+        if (!wrote && !this.enc.pending) break
       }
     } finally {
       this.flushing = false
@@ -295,9 +239,7 @@ export class LogWriter {
     }
   }
 
-  private async writeQueued(): Promise<void> {
-    const queue = this.queue
-    this.queue = []
+  private async writeQueued(queue: Chunk[]): Promise<void> {
     for (let i = 0; i < queue.length; i++) {
       const c = queue[i]
       if (c.rotateTo) {
@@ -310,7 +252,7 @@ export class LogWriter {
       }
       const a = this.active
       // Tell recovery that everything before this frame was durable before it was written.
-      if (a.syncedSize === a.size && a.size > SEGMENT_HEADER_BYTES) setFrameFlags(c.buf, 0, FLAG_SYNCED_BEFORE, a.state.salt)
+      if (a.allSynced && a.size > SEGMENT_HEADER_BYTES) setFrameFlags(c.buf, 0, FLAG_SYNCED_BEFORE, a.state.salt)
       try {
         await writeFully(a.fh, c.buf, 0, c.used, a.size)
       } catch (err) {
@@ -319,21 +261,38 @@ export class LogWriter {
       }
       a.size += c.used
       a.state.bytes = a.size
+      if (this.cfg.durability !== 'sync' && this.cfg.backgroundSyncBytes > 0) this.syncInBackground(a)
       a.state.lastLsn = c.lastLsn
       this.writtenLsn = c.lastLsn
+      // Acknowledge per chunk, not per pass: the records of a written chunk are applied and run while the next chunks are written.
+      if (this.ackOnWrite) this.waiters.resolveThrough(c.lastLsn)
       if (this.writeWaiters.size > 0) this.writeWaiters.resolveThrough(c.lastLsn)
       this.unwrittenBytes -= c.used
       this.unwrittenRecords -= c.records
       // Drop this list's reference too: it lives until the last chunk is written, and a long queue would keep every chunk.
       queue[i] = null as unknown as Chunk
-      this.pool.release(c)
+      this.enc.release(c)
     }
+  }
+
+  /** See ActiveSegment: keeps the seal at rotation short outside `sync` mode. */
+  private syncInBackground(a: ActiveSegment): void {
+    const target = this.writtenLsn
+    a.syncInBackground(
+      this.cfg.backgroundSyncBytes,
+      () => {
+        if (this.active !== a || this.poisoned || target <= this.syncedLsn) return
+        this.syncedLsn = target
+        this.syncWaiters.resolveThrough(target)
+      },
+      (err) => this.poison(err),
+    )
   }
 
   /** Seal the active segment (fdatasync) and publish the next one. */
   private async rotate(header: SegmentHeader): Promise<void> {
     const old = this.active
-    if (old.syncedSize < old.size) await this.syncActive()
+    if (!old.allSynced) await this.syncActive()
     if (this.poisoned) throw this.poisoned
     let created
     try {
@@ -342,22 +301,23 @@ export class LogWriter {
       if (err instanceof SegmentPublishError) this.poison(err.cause)
       throw err
     }
+    await old.idle()
     await old.fh.close().catch(() => {})
-    this.active = { fh: created.fh, state: created.state, size: SEGMENT_HEADER_BYTES, syncedSize: SEGMENT_HEADER_BYTES }
+    this.active = new ActiveSegment(created.fh, created.state)
     this.segments.push(created.state)
   }
 
   private async syncActive(): Promise<void> {
     const a = this.active
+    await a.idle()
+    if (this.poisoned) return
     const target = this.writtenLsn
-    const size = a.size
     try {
-      await a.fh.datasync()
+      await a.datasync()
     } catch (err) {
       this.poison(err)
       return
     }
-    a.syncedSize = size
     this.syncedLsn = target
     this.intervalDue = false
     if (this.cfg.durability === 'sync') this.waiters.resolveThrough(target)
@@ -371,6 +331,7 @@ export class LogWriter {
   private async failWrite(err: unknown, failed: Chunk, queue: Chunk[], index: number): Promise<void> {
     const a = this.active
     const fromLsn = failed.firstLsn
+    await a.idle()
     try {
       await a.fh.truncate(a.size)
       // Make the cut durable before anything is written after it: otherwise a power cut could bring back
@@ -381,13 +342,10 @@ export class LogWriter {
       this.poison(err)
       return
     }
-    for (let j = index; j < queue.length; j++) this.pool.release(queue[j])
+    for (let j = index; j < queue.length; j++) this.enc.release(queue[j])
     this.discardPending()
     this.lastLsn = fromLsn - 1
-    this.encSalt = a.state.salt
-    this.encSegmentId = a.state.segmentId
-    this.encBytes = a.size
-    this.encFrames = a.state.lastLsn - a.state.firstLsn + 1
+    this.enc.continueAfter(a.state)
     this.cfg.logger?.error({ err, file: a.state.path, fromLsn }, 'WAL write failed; appends from this LSN rejected')
     this.waiters.rejectFrom(fromLsn, err)
     this.syncWaiters.rejectFrom(fromLsn, err)
@@ -395,10 +353,7 @@ export class LogWriter {
   }
 
   private discardPending(): void {
-    for (const c of this.queue) this.pool.release(c)
-    if (this.current) this.pool.release(this.current)
-    this.queue = []
-    this.current = null
+    this.enc.discard()
     this.unwrittenBytes = 0
     this.unwrittenRecords = 0
   }
