@@ -133,7 +133,10 @@ export class Committer {
     p.then(
       () => {
         this.inflight--
-        if (this.broken !== null) return
+        if (this.broken !== null) {
+          this.notifyIdle() // the failure dropped every queued event; close() may be waiting for this part
+          return
+        }
         if (lsn > this.durableThrough) this.durableThrough = lsn
         if (barrier) this.syncBarriers.shift() // fsyncs complete in LSN order
         // `sync-enqueue`: a later batch that is only written can be acknowledged before an earlier batch's
