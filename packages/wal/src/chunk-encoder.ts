@@ -27,13 +27,13 @@ export class ChunkEncoder {
     this.continueAfter(segment)
   }
 
-  /** Encode record `lsn`; returns its frame's size. */
-  encode(payload: Uint8Array, type: number, lsn: number): number {
-    const size = (FRAME_HEADER_BYTES + payload.length + 7) & ~7
+  /** Encode record `lsn` (its payload is `payload` then `tail`); returns its frame's size. */
+  encode(payload: Uint8Array, type: number, lsn: number, tail: Uint8Array | null): number {
+    const size = (FRAME_HEADER_BYTES + payload.length + (tail === null ? 0 : tail.length) + 7) & ~7
     if (this.frames > 0 && this.bytes + size > this.segmentBytes) this.planRotation(lsn)
     let c = this.current
     if (c === null || c.used + size > c.buf.length) c = this.newChunk(size)
-    encodeFrame(c.buf, c.used, payload, type, 0, lsn, this.salt)
+    encodeFrame(c.buf, c.used, payload, type, 0, lsn, this.salt, tail)
     if (c.records === 0) c.firstLsn = lsn
     c.used += size
     c.records++

@@ -31,7 +31,8 @@ const TWO_32 = 0x1_0000_0000
 
 /**
  * Encode one frame into `buf` at `off` (the caller guarantees room for
- * `frameSize(payload.length)` bytes). Returns the frame's size.
+ * `frameSize(payload.length + tail.length)` bytes). The frame's payload is
+ * `payload` followed by `tail`. Returns the frame's size.
  */
 export function encodeFrame(
   buf: Buffer,
@@ -41,8 +42,10 @@ export function encodeFrame(
   flags: number,
   lsn: number,
   salt: number,
+  tail: Uint8Array | null = null,
 ): number {
-  const len = payload.length
+  const head = payload.length
+  const len = tail === null ? head : head + tail.length
   buf.writeUInt32LE(len, off + 4)
   buf[off + 8] = type
   buf[off + 9] = flags
@@ -52,6 +55,7 @@ export function encodeFrame(
   buf.writeUInt32LE(Math.floor(lsn / TWO_32), off + 16)
   buf.writeUInt32LE(0, off + 20)
   buf.set(payload, off + FRAME_HEADER_BYTES)
+  if (tail !== null) buf.set(tail, off + FRAME_HEADER_BYTES + head)
   const end = off + FRAME_HEADER_BYTES + len
   const size = (FRAME_HEADER_BYTES + len + 7) & ~7
   for (let p = end; p < off + size; p++) buf[p] = 0

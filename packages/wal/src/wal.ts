@@ -149,9 +149,13 @@ export class Wal {
    * Like append, but returns the LSN at once and allocates no promise (use
    * `durable(lsn)` to wait). Throws synchronously on a closed/poisoned log or a
    * bad record.
+   *
+   * With `tail`, the record's payload is `payload` followed by `tail`, copied
+   * into the frame without joining them first (a caller that keeps a large part
+   * elsewhere saves a copy). Both are copied before `push` returns.
    */
-  push(payload: Uint8Array, type = 1): number {
-    return this.writer.push(payload, type)
+  push(payload: Uint8Array, type = 1, tail?: Uint8Array): number {
+    return this.writer.push(payload, type, tail ?? null)
   }
 
   /** Resolves when record `lsn` is durable per the mode; rejects with the OS error if its write/fsync failed. */

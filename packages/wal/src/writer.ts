@@ -92,14 +92,14 @@ export class LogWriter {
     return this.enc.segmentId
   }
 
-  push(payload: Uint8Array, type: number): number {
+  push(payload: Uint8Array, type: number, tail: Uint8Array | null = null): number {
     if (this.poisoned) throw new WalPoisonedError(this.poisoned)
     if (this.closing) throw new WalClosedError()
     if (!(type >= 1 && type <= 255 && (type | 0) === type)) throw new RangeError(`record type must be an integer 1..255, got ${type}`)
-    const len = payload.length
+    const len = tail === null ? payload.length : payload.length + tail.length
     if (len > this.cfg.maxRecordBytes) throw new RecordTooLargeError(len, this.cfg.maxRecordBytes)
     const lsn = this.lastLsn + 1
-    this.unwrittenBytes += this.enc.encode(payload, type, lsn)
+    this.unwrittenBytes += this.enc.encode(payload, type, lsn, tail)
     this.unwrittenRecords++
     this.lastLsn = lsn
     if (this.cfg.durability !== 'buffered') this.kick()

@@ -35,6 +35,12 @@ export function readBackoff(r: ByteReader): StoredBackoff {
 }
 
 export function writeAddBody(w: SlabWriter, jobId: number, p: AddParams, ids: AddStrings | null, data: Uint8Array): void {
+  writeAddFields(w, jobId, p, ids)
+  w.bytes(data)
+}
+
+/** Everything of an add body but its data bytes (which follow, length-prefixed). */
+export function writeAddFields(w: SlabWriter, jobId: number, p: AddParams, ids: AddStrings | null): void {
   let flags = 0
   if (p.priority !== 0) flags |= AF_PRIORITY
   if (p.runAt > 0) flags |= AF_RUN_AT
@@ -58,7 +64,6 @@ export function writeAddBody(w: SlabWriter, jobId: number, p: AddParams, ids: Ad
   if (flags & AF_ATTEMPTS) w.uint(p.maxAttempts)
   if (flags & AF_BACKOFF) writeBackoff(w, p.backoff!)
   if (flags & AF_TIMEOUT) w.uint(p.timeout)
-  w.bytes(data)
 }
 
 /**

@@ -4,7 +4,7 @@
  * the record type is the matching EV_* constant.
  */
 import { SlabWriter } from './bytes.js'
-import { writeAddBody, writeBackoff, type AddStrings } from './add-body.js'
+import { writeAddBody, writeAddFields, writeBackoff, type AddStrings } from './add-body.js'
 import type { AddParams } from '../state/pipeline-state.js'
 import type { StoredQueueConfig } from '../state/queue-state.js'
 
@@ -29,6 +29,18 @@ export class EventWriter {
     const w = this.w
     w.begin(); w.uint(time); w.uint(queueId)
     writeAddBody(w, jobId, p, ids, data)
+    return w.end()
+  }
+
+  /**
+   * An add whose data bytes are not copied in: the payload ends with their
+   * length, and the log appends the bytes themselves as the record's tail.
+   */
+  addHead(time: number, queueId: number, jobId: number, p: AddParams, ids: AddStrings | null, dataLength: number): Uint8Array {
+    const w = this.w
+    w.begin(); w.uint(time); w.uint(queueId)
+    writeAddFields(w, jobId, p, ids)
+    w.uint(dataLength)
     return w.end()
   }
 

@@ -12,7 +12,7 @@ export interface EventLog {
   /** LSN of the most recent push (0 when empty). */
   readonly lastLsn: number
   /** Append a record; returns its LSN at once. Durability is awaited with `durable()`. Throws if the log is unusable. */
-  push(payload: Uint8Array, type: number): number
+  push(payload: Uint8Array, type: number, tail?: Uint8Array): number
   /** Resolves when `lsn` is as durable as the mode promises; rejects if its write failed. */
   durable(lsn: number): Promise<void>
   /** Write and fsync everything pending, whatever the mode. */

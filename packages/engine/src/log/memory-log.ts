@@ -18,9 +18,9 @@ export class MemoryLog implements EventLog {
     this.discardsSnapshots = !keep
   }
 
-  push(payload: Uint8Array, type: number): number {
+  push(payload: Uint8Array, type: number, tail?: Uint8Array): number {
     const lsn = ++this.lastLsn
-    if (this.keep) this.records.push({ lsn, type, payload: payload.slice() })
+    if (this.keep) this.records.push({ lsn, type, payload: tail === undefined ? payload.slice() : Buffer.concat([payload, tail]) })
     return lsn
   }
 

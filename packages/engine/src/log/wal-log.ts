@@ -26,8 +26,8 @@ export class WalLog implements EventLog {
     return this.wal.lastLsn
   }
 
-  push(payload: Uint8Array, type: number): number {
-    return this.wal.push(payload, type)
+  push(payload: Uint8Array, type: number, tail?: Uint8Array): number {
+    return this.wal.push(payload, type, tail)
   }
 
   durable(lsn: number): Promise<void> {

@@ -7,6 +7,7 @@ import { encodeValue } from '../codec/data.js'
 import { EV_ADD, EV_ADD_BULK, EV_REPLACE } from '../codec/event-types.js'
 import type { AddStrings } from '../codec/add-body.js'
 import { QueueFullError } from '../errors.js'
+import { ARENA_MIN_BYTES } from '../state/data-arena.js'
 import { DELAYED, WAITING } from '../state/job.js'
 import { emptyAddParams, type AddParams } from '../state/pipeline-state.js'
 import { APPLY, type CommitWaiter } from './committer.js'
@@ -149,12 +150,16 @@ function submitAdd(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, 
   const a = prepareAdd(p, queue, data, o, now, scratch)
   const job = new Job(p, a.jobId, queue)
   const pendingKey = o.key !== undefined ? `${a.queueId}\0${o.key}` : null
-  const payload = p.ew.add(now, a.queueId, a.jobId, a.params, a.ids, a.data)
+  // Large data goes to the arena's recycled blocks and is logged as the record's tail (see DataArena).
+  const arena = a.data.length >= ARENA_MIN_BYTES ? p.state.store.arena : null
+  const tail = arena === null ? null : arena.stage(a.data)
+  const payload = tail === null ? p.ew.add(now, a.queueId, a.jobId, a.params, a.ids, a.data) : p.ew.addHead(now, a.queueId, a.jobId, a.params, a.ids, tail.length)
   rt.inflightAdds++
   try {
-    p.committer.submit(EV_ADD, payload, APPLY, pendingKey === null ? job.waiter(rt) : new AddWaiter(rt, job, pendingKey, p), true)
+    p.committer.submit(EV_ADD, payload, APPLY, pendingKey === null ? job.waiter(rt) : new AddWaiter(rt, job, pendingKey, p), true, tail)
   } catch (err) {
     rt.inflightAdds--
+    if (tail !== null) arena!.settle(tail)
     throw err
   }
   if (pendingKey !== null) keysOf(p).set(pendingKey, job)

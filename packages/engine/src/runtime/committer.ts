@@ -34,6 +34,8 @@ export class Committer {
   private readonly lsns: number[] = []
   private readonly types: number[] = []
   private readonly payloads: (Uint8Array | null)[] = []
+  /** Data staged in the arena and logged as the record's tail (adds), or null. */
+  private readonly tails: (Uint8Array | null)[] = []
   private readonly kinds: number[] = []
   private readonly refs: (CommitWaiter | JobRecord | null)[] = []
   private head = 0
@@ -76,20 +78,22 @@ export class Committer {
    * Push an event and queue it. Throws (with nothing queued) if the log is
    * broken or refuses the record.
    */
-  submit(type: number, payload: Uint8Array, kind: number, ref: CommitWaiter | JobRecord | null, enqueue = false): number {
+  submit(type: number, payload: Uint8Array, kind: number, ref: CommitWaiter | JobRecord | null, enqueue = false, tail: Uint8Array | null = null): number {
     if (this.broken !== null) throw this.broken
-    const lsn = this.log.push(payload, type)
+    const lsn = tail === null ? this.log.push(payload, type) : this.log.push(payload, type, tail)
+    const bytes = tail === null ? payload.length : payload.length + tail.length
     this.pushedEvents++
-    this.pushedBytes += payload.length
+    this.pushedBytes += bytes
     this.lsns.push(lsn)
     this.types.push(type)
     this.payloads.push(kind === APPLY ? payload : null)
+    this.tails.push(tail)
     this.kinds.push(kind)
     this.refs.push(ref)
     if (enqueue) this.batchNeedsSync = true
     // A batch of large records is acknowledged in parts, so the first are applied (and their jobs run)
     // while the log is still writing the rest.
-    if ((this.batchBytes += payload.length) >= SPLIT_BYTES) {
+    if ((this.batchBytes += bytes) >= SPLIT_BYTES) {
       this.batchBytes = 0
       this.splits.push(lsn)
     }
@@ -150,14 +154,23 @@ export class Committer {
   }
 
   private settle(lsn: number): void {
-    const { lsns, types, payloads, kinds, refs, state, observer } = this
+    const { lsns, types, payloads, tails, kinds, refs, state, observer } = this
     let i = this.head
     const n = lsns.length
     for (; i < n && lsns[i] <= lsn; i++) {
       const kind = kinds[i]
       const ref = refs[i]
       if (kind === APPLY) {
-        apply(state, types[i], payloads[i]!, lsns[i], observer)
+        const tail = tails[i]
+        if (tail === null) apply(state, types[i], payloads[i]!, lsns[i], observer)
+        else {
+          tails[i] = null
+          try {
+            apply(state, types[i], payloads[i]!, lsns[i], observer, tail)
+          } finally {
+            state.store.arena.settle(tail)
+          }
+        }
         payloads[i] = null
       } else if (lsns[i] > state.lsn) state.lsn = lsns[i]
       refs[i] = null
@@ -174,8 +187,10 @@ export class Committer {
       this.broken = err
       this.onBroken(err)
     }
-    const { lsns, kinds, refs } = this
+    const { lsns, kinds, refs, tails } = this
     for (let i = this.head; i < lsns.length; i++) {
+      const tail = tails[i]
+      if (tail !== null) this.state.store.arena.settle(tail)
       const ref = refs[i]
       if (ref === null) continue
       if (kinds[i] === EAGER_START) {
@@ -184,7 +199,7 @@ export class Committer {
       }
       else (ref as CommitWaiter).failed(err)
     }
-    this.lsns.length = this.types.length = this.payloads.length = this.kinds.length = this.refs.length = 0
+    this.lsns.length = this.types.length = this.payloads.length = this.tails.length = this.kinds.length = this.refs.length = 0
     this.head = 0
     this.syncBarriers = []
     this.notifyIdle()
@@ -192,11 +207,11 @@ export class Committer {
 
   private compactQueue(): void {
     if (this.head === this.lsns.length) {
-      this.lsns.length = this.types.length = this.payloads.length = this.kinds.length = this.refs.length = 0
+      this.lsns.length = this.types.length = this.payloads.length = this.tails.length = this.kinds.length = this.refs.length = 0
       this.head = 0
     } else if (this.head > 4096 && this.head * 2 > this.lsns.length) {
       const h = this.head
-      this.lsns.splice(0, h); this.types.splice(0, h); this.payloads.splice(0, h); this.kinds.splice(0, h); this.refs.splice(0, h)
+      this.lsns.splice(0, h); this.types.splice(0, h); this.payloads.splice(0, h); this.tails.splice(0, h); this.kinds.splice(0, h); this.refs.splice(0, h)
       this.head = 0
     }
   }

@@ -47,14 +47,19 @@ export class Snapshotter {
       return run === null || (run.startLsn > 0 && run.startLsn <= lsn)
     }
     const chunks = encodeSnapshot(p.state, lsn, startLogged)
+    // Large job data is in `chunks` as views into the data arena: no block may be reused until it is written.
+    const arena = p.state.store.arena
+    arena.pin(chunks)
     this.running = p.log.writeSnapshot(lsn, chunks).then(
       () => {
+        arena.unpin(chunks)
         this.running = null
         this.lastSnapshotLsn = lsn
         p.logger.info({ pipeline: p.name, lsn, bytes: chunks.reduce((n, b) => n + b.length, 0) }, 'snapshot written')
         return lsn
       },
       (err: Error) => {
+        arena.unpin(chunks)
         this.running = null
         throw err
       },

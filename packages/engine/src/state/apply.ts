@@ -42,11 +42,25 @@ export function retainsPayload(type: number): boolean {
   }
 }
 
+/** The data of an add logged with a tail: the payload ends with its length, the bytes are `tail`. */
+function tailSpan(r: ByteReader, tail: Uint8Array): ByteSpan {
+  if (r.uint() !== tail.length) throw new RangeError('add record: data length does not match its tail')
+  dataSpan.buffer = tail.buffer
+  dataSpan.byteOffset = tail.byteOffset
+  dataSpan.length = tail.length
+  return dataSpan
+}
+
 function knownJob(s: PipelineState, id: number): JobRecord | undefined {
   return s.jobs.get(id)
 }
 
-export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: number, obs: ApplyObserver | null = null): void {
+/**
+ * Fold one event into the state. `tail`: a live add whose data bytes were
+ * logged as the record's tail (see EventWriter.addHead) and are passed here
+ * separately; on replay they are simply the end of the payload.
+ */
+export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: number, obs: ApplyObserver | null = null, tail?: Uint8Array): void {
   const r = reader
   r.reset(payload)
   const time = r.uint()
@@ -70,7 +84,7 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
     case E.EV_ADD: {
       const q = s.queueById(r.uint())
       const id = readAddBody(r, params, s.strings)
-      const job = addJob(s, q, id, time, params, r.span(dataSpan))
+      const job = addJob(s, q, id, time, params, tail === undefined ? r.span(dataSpan) : tailSpan(r, tail))
       obs?.added(job)
       break
     }

@@ -6,6 +6,7 @@
  * sight and reference-counted, so a slab is freed once no job points into it.
  */
 import type { ByteSpan } from '../codec/bytes.js'
+import { DataArena } from './data-arena.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -16,6 +17,8 @@ export interface DataRef {
 }
 
 export class DataStore {
+  /** Where live adds' large data is staged (recycled blocks, see DataArena). */
+  readonly arena = new DataArena()
   private readonly slabs: (ArrayBufferLike | null)[] = []
   private readonly refs: number[] = []
   private readonly index = new Map<ArrayBufferLike, number>()
@@ -31,6 +34,7 @@ export class DataStore {
       this.slabs[idx] = buf
       this.refs[idx] = 0
       this.index.set(buf, idx)
+      this.arena.referenced(buf, true)
     }
     this.lastBuf = buf
     this.lastIdx = idx
@@ -85,6 +89,7 @@ export class DataStore {
       this.lastBuf = null
       this.lastIdx = -1
     }
+    this.arena.referenced(buf, false)
   }
 
   view(ref: DataRef): Uint8Array {
