@@ -126,13 +126,15 @@ export class LogWriter {
   }
 
   durable(lsn: number): Promise<void> {
+    const buffered = this.cfg.durability === 'buffered'
+    // What was already durable stays so, even once the log is poisoned.
+    if (lsn <= (buffered ? this.writtenLsn : this.durableLsn)) return Promise.resolve()
     if (this.poisoned) return Promise.reject(this.poisoned)
     if (lsn > this.lastLsn) return Promise.reject(new RangeError(`LSN ${lsn} has not been appended (last is ${this.lastLsn})`))
-    if (this.cfg.durability === 'buffered') {
-      if (lsn <= this.writtenLsn || !this.writesFarBehind()) return Promise.resolve()
+    if (buffered) {
+      if (!this.writesFarBehind()) return Promise.resolve()
       return new Promise((resolve, reject) => this.writeWaiters.add(lsn, () => resolve(), reject))
     }
-    if (lsn <= this.durableLsn) return Promise.resolve()
     return new Promise((resolve, reject) => this.waiters.add(lsn, () => resolve(), reject))
   }
 
