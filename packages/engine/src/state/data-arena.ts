@@ -8,7 +8,7 @@
  * - `pending`: copies staged for add records not yet applied (the committer
  *   holds them until the record is durable);
  * - the DataStore's references (jobs holding their data), reported through
- *   `unreferenced`;
+ *   `referenced()`;
  * - `pins`: a snapshot being written passes large data as views, so the
  *   blocks those views are in stay until it is done.
  * The block being filled is never reused until it is full.
@@ -50,11 +50,6 @@ export class DataArena {
     if (b === undefined) return
     b.pending--
     this.maybeFree(b)
-  }
-
-  /** Whether `buf` is one of this arena's blocks (the DataStore reports when it stops referencing one). */
-  owns(buf: ArrayBufferLike): boolean {
-    return this.blocks.has(buf)
   }
 
   /** The DataStore started or stopped referencing block `buf`. */
