@@ -39,6 +39,7 @@ export class Wal {
   private readonly keepSnapshots: number
   private readonly snapshotStore: SnapshotStore
   private closePromise: Promise<void> | null = null
+  private compacting: Promise<unknown> = Promise.resolve()
 
   private constructor(
     opts: WalOptions,
@@ -225,6 +226,14 @@ export class Wal {
    */
   async compact(): Promise<{ removedSegments: string[]; removedSnapshots: string[] }> {
     this.assertOpen()
+    // One at a time: two overlapping runs would pick the same files and the second unlink would fail with ENOENT
+    // (an automatic snapshot's compaction still running when close() compacts after its own snapshot).
+    const run = this.compacting.then(() => this.compactNow())
+    this.compacting = run.catch(() => {})
+    return run
+  }
+
+  private async compactNow(): Promise<{ removedSegments: string[]; removedSnapshots: string[] }> {
     const newest = await this.latestSnapshot()
     if (!newest) return { removedSegments: [], removedSnapshots: [] }
     const older = (await this.snapshots()).filter((s) => s.lsn < newest.lsn)

@@ -97,6 +97,20 @@ describe('snapshots and compaction', () => {
     await again.close()
   })
 
+  it('overlapping compact() calls run one after the other: each file is removed once, neither call fails', async () => {
+    const fs = new MemoryFs()
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os', segmentBytes: 1024, keepSnapshots: 0 })
+    for (const at of [100, 200]) {
+      while (wal.lastLsn < at) wal.push(payloadFor(wal.lastLsn + 1, 40))
+      await wal.writeSnapshot(at, Buffer.from(`s${at}`))
+    }
+    const [first, second] = await Promise.all([wal.compact(), wal.compact()])
+    expect(first.removedSnapshots).toEqual(['/w/snapshot-00000000000000000100.snap'])
+    expect(second).toEqual({ removedSegments: [], removedSnapshots: [] })
+    expect((await wal.snapshots()).map((s) => s.lsn)).toEqual([200])
+    await wal.close()
+  })
+
   it('refuses a snapshot LSN beyond the log', async () => {
     const fs = new MemoryFs()
     const wal = await Wal.open({ dir: '/w', fs })

@@ -272,7 +272,7 @@ export class Pipeline implements ApplyObserver {
     await this.committer.idle()
     if (opts.snapshot !== false && this.committer.broken === null) {
       try {
-        await this.snapshotter.take()
+        await this.snapshotter.takeCurrent()
         if (this.settings.compactAfterSnapshot) await this.log.compact()
       } catch (err) {
         this.logger.warn({ pipeline: this.name, err: { message: (err as Error).message } }, 'snapshot on close failed')

@@ -32,6 +32,16 @@ export class Snapshotter {
       .catch((err: Error) => this.p.logger.warn({ pipeline: this.p.name, err: { message: err.message } }, 'automatic snapshot failed'))
   }
 
+  /**
+   * A snapshot of the state as it is now: waits out one already being written (which may cover fewer
+   * events), then takes its own unless that one already covers everything applied. Used by close().
+   */
+  async takeCurrent(): Promise<number> {
+    while (this.running !== null) await this.running.catch(() => undefined)
+    if (this.lastSnapshotLsn === this.p.state.lsn && this.lastSnapshotLsn > 0) return this.lastSnapshotLsn
+    return this.take()
+  }
+
   /** Take a snapshot now; resolves with its LSN. Concurrent calls share one. */
   take(): Promise<number> {
     if (this.running !== null) return this.running
