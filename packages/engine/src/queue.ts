@@ -3,7 +3,7 @@
  * protocol, pause/resume, lookups, dead-job handling, schedules, events).
  */
 import type { ActiveJob } from './runtime/active-job.js'
-import { addBulk, addOne } from './runtime/adds.js'
+import { addBulk, addOne, pushOne } from './runtime/adds.js'
 import type { ScheduleInfo, ScheduleOptions } from './runtime/cron.js'
 import type { EngineEvents, JobRef } from './runtime/engine-events.js'
 import type { Emitter } from './runtime/emitter.js'
@@ -14,7 +14,7 @@ import type { PipelineHandle } from './pipeline-handle.js'
 import { Worker } from './runtime/workers.js'
 import { DEFAULT_QUEUE_CONFIG, type StoredQueueConfig } from './state/queue-state.js'
 import { listJobs, type JobFilter } from './state/listing.js'
-import type { JobInfo } from './state/job-info.js'
+import { publicJobId, type JobInfo } from './state/job-info.js'
 import { toStoredBackoff } from './runtime/backoff.js'
 import { queueStats } from './runtime/stats.js'
 import type { AddOptions, BulkItem, HandlerContext, LeaseOptions, ProcessOptions, QueueOptions, QueueStats } from './types.js'
@@ -60,6 +60,21 @@ export class Queue<T = any> {
     const p = this.h.pipeline
     if (p !== null) return addOne(p, this.name, data, options) as Promise<Job<T>>
     return this.h.ready.then((p) => addOne(p, this.name, data, options) as Promise<Job<T>>)
+  }
+
+  /**
+   * Add a job without waiting: returns its id at once, with no handle or promise to pay for. The add is logged
+   * exactly as `add()` logs it. In `buffered` and `memory` modes that is already its acknowledgement; in the
+   * others it becomes durable a moment later, and only `add()` tells you when. A failed write is reported by the
+   * engine's `'error'` event (the pipeline then stops accepting work, as for every write failure).
+   *
+   * Throws at once, writing nothing, on bad data, on a unique `key` (a duplicate needs an answer: use `add()`),
+   * when the queue is at `maxPending` (`QueueFullError`, whatever `onFull` says), and while the pipeline is
+   * still opening (`EngineError` with code `PIPELINE_OPENING`: await `engine.ready(name)` first).
+   */
+  push(data: T, options: Omit<AddOptions, 'key' | 'onDuplicate'> = {}): string {
+    const p = this.p
+    return publicJobId(p.name, pushOne(p, this.name, data, options))
   }
 
   /** Add many jobs with few log records. */

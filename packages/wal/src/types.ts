@@ -30,7 +30,7 @@ export interface WalOptions {
   intervalMs?: number
   /** `buffered` mode: flush when this many records are buffered. Default 1024. */
   bufferRecords?: number
-  /** `buffered` mode: flush when this many bytes are buffered. Default 1 MiB. */
+  /** `buffered` mode: flush when this many bytes are buffered. Default 256 KiB (one write chunk). */
   bufferBytes?: number
   /** `buffered` mode: flush at least this often. Default 50. */
   flushMs?: number

@@ -150,20 +150,50 @@ function submitAdd(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, 
   const a = prepareAdd(p, queue, data, o, now, scratch)
   const job = new Job(p, a.jobId, queue)
   const pendingKey = o.key !== undefined ? `${a.queueId}\0${o.key}` : null
+  logAdd(p, rt, a, now, pendingKey === null ? job.waiter(rt) : new AddWaiter(rt, job, pendingKey, p))
+  if (pendingKey !== null) keysOf(p).set(pendingKey, job)
+  return job.added
+}
+
+/** Log a prepared single add; `waiter` hears when it is durable and applied. Nothing is left behind if it throws. */
+function logAdd(p: Pipeline, rt: QueueRuntime, a: PreparedAdd, now: number, waiter: CommitWaiter): void {
   // Large data goes to the arena's recycled blocks and is logged as the record's tail (see DataArena).
   const arena = a.data.length >= ARENA_MIN_BYTES ? p.state.store.arena : null
   const tail = arena === null ? null : arena.stage(a.data)
   const payload = tail === null ? p.ew.add(now, a.queueId, a.jobId, a.params, a.ids, a.data) : p.ew.addHead(now, a.queueId, a.jobId, a.params, a.ids, tail.length)
   rt.inflightAdds++
   try {
-    p.committer.submit(EV_ADD, payload, APPLY, pendingKey === null ? job.waiter(rt) : new AddWaiter(rt, job, pendingKey, p), true, tail)
+    p.committer.submit(EV_ADD, payload, APPLY, waiter, true, tail)
   } catch (err) {
     rt.inflightAdds--
     if (tail !== null) arena!.settle(tail)
     throw err
   }
-  if (pendingKey !== null) keysOf(p).set(pendingKey, job)
-  return job.added
+}
+
+/** Waits for pushed adds, which nobody awaits: one per queue runtime, so a push allocates no handle or promise. */
+export function pushWaiter(rt: QueueRuntime): CommitWaiter {
+  return (rt.pushWaiter ??= {
+    committed: () => { rt.inflightAdds-- },
+    // The log is broken: the pipeline reports it through the engine's 'error' event.
+    failed: () => { rt.inflightAdds-- },
+  })
+}
+
+/**
+ * Add one job without a handle or a promise (`Queue.push`). Logged like `addOne`; the caller learns of a failed
+ * write from the engine's 'error' event. A unique key needs an answer about its duplicate, and a full queue one
+ * about waiting, so both are refused here (use `add`).
+ */
+export function pushOne(p: Pipeline, queue: string, data: unknown, o: AddOptions): number {
+  p.checkOpen()
+  if (o.key !== undefined) throw new TypeError('push() takes no unique key: a duplicate needs an answer, use add()')
+  const rt = p.queueRuntime(p.queueState(queue))
+  if (rt.maxPending !== Infinity && rt.full) throw new QueueFullError(rt.state.name, rt.maxPending)
+  const now = p.now()
+  const a = prepareAdd(p, queue, data, o, now, scratch)
+  logAdd(p, rt, a, now, pushWaiter(rt))
+  return a.jobId
 }
 
 const BULK_RECORD_BYTES = 64 * 1024 // small next to a slab, so little slab space is wasted

@@ -31,10 +31,12 @@ export class QueueMetrics {
   private readonly perSecond = new Float64Array(SECONDS)
   private second = 0
 
-  completed(now: number): void {
-    const s = Math.floor(now / 1000)
-    if (s !== this.second) this.roll(s)
-    this.perSecond[s % SECONDS]++
+  /** `at`: the completion's logged time, which may fall just before a second a stats() call already rolled to. */
+  completed(at: number): void {
+    const s = Math.floor(at / 1000)
+    if (s > this.second) this.roll(s)
+    // Never roll back: that would zero buckets still holding counts. An older completion counts in its own second while it is in the window.
+    this.perSecond[Math.max(s, this.second - SECONDS + 1) % SECONDS]++
   }
 
   private roll(s: number): void {
@@ -46,7 +48,7 @@ export class QueueMetrics {
   /** Completions per second over the last 10 seconds. */
   throughput(now: number): number {
     const s = Math.floor(now / 1000)
-    if (s !== this.second) this.roll(s)
+    if (s > this.second) this.roll(s)
     let sum = 0
     for (let i = 0; i < SECONDS; i++) sum += this.perSecond[i]
     return sum / SECONDS

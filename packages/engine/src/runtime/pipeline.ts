@@ -181,10 +181,10 @@ export class Pipeline implements ApplyObserver {
     if (this.events.has('added')) this.events.emit('added', this.jobRef(job))
   }
 
-  completed(job: JobRecord, result: Uint8Array | undefined): void {
+  completed(job: JobRecord, result: Uint8Array | undefined, time: number): void {
     const q = job.queue
     job.run = null
-    this.queueRuntime(q).metrics.completed(this.now())
+    this.queueRuntime(q).metrics.completed(time)
     const f = this.finishers.get(job.id)
     if (f !== undefined || this.events.has('completed')) {
       const value = decodeValue(result)

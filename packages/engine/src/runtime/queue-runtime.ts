@@ -7,6 +7,7 @@ import type { QueueState } from '../state/queue-state.js'
 import type { BackoffOption, QueueOptions } from '../types.js'
 import { Deque } from '../state/deque.js'
 import { QueueMetrics } from './metrics.js'
+import type { CommitWaiter } from './committer.js'
 
 export class QueueRuntime {
   concurrency = 1
@@ -17,6 +18,8 @@ export class QueueRuntime {
   onFull: 'wait' | 'reject' = 'wait'
   /** Adds pushed but not yet durable (they count against maxPending). */
   inflightAdds = 0
+  /** Shared by every `push()` to this queue (see adds.ts pushWaiter). */
+  pushWaiter: CommitWaiter | null = null
   /** `add` calls waiting for space (onFull: 'wait'). */
   readonly spaceWaiters = new Deque<() => void>()
   readonly metrics = new QueueMetrics()

@@ -19,7 +19,8 @@ import {
 /** Hooks the live engine uses to react to applied events (resolve promises, emit events). Not used on replay. */
 export interface ApplyObserver {
   added(job: JobRecord): void
-  completed(job: JobRecord, result: Uint8Array | undefined): void
+  /** `time`: the completion's logged time. */
+  completed(job: JobRecord, result: Uint8Array | undefined, time: number): void
   failed(job: JobRecord, outcome: number, message: string, stack: string | undefined): void
   removed(job: JobRecord): void
   /** Something became runnable or a queue's settings changed. */
@@ -118,7 +119,7 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
       }
       if (job.state !== ACTIVE) break
       completeJob(s, job, time, result)
-      obs?.completed(job, result)
+      obs?.completed(job, result, time)
       break
     }
     case E.EV_FAIL: {
@@ -147,7 +148,7 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
         }
         if (job.state === ACTIVE) {
           completeJob(s, job, time, result)
-          obs?.completed(job, result)
+          obs?.completed(job, result, time)
         }
       }
       const next = addJob(s, q, id, time, params, data)
