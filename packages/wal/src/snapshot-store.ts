@@ -30,6 +30,39 @@ function crcOfParts(parts: Uint8Array[]): number {
   return crc
 }
 
+/** Parts are gathered into writes of up to this many bytes. */
+const WRITE_BYTES = 1 << 20
+
+/**
+ * Write `parts` back to back from offset 0. A snapshot can hold one small part per job (a view of its data), and a
+ * write per part costs a thread-pool round trip each, paid on the event loop while jobs run: so small parts are
+ * copied into writes of up to 1 MiB, and only large parts go out as they are.
+ */
+async function writeParts(fh: FileHandle, parts: Uint8Array[]): Promise<void> {
+  let pos = 0
+  let staging: Buffer | null = null
+  let used = 0
+  const flush = async (): Promise<void> => {
+    if (used === 0) return
+    await writeFully(fh, staging!, 0, used, pos)
+    pos += used
+    used = 0
+  }
+  for (const p of parts) {
+    if (p.length >= WRITE_BYTES / 4) {
+      await flush()
+      await writeFully(fh, p, 0, p.length, pos)
+      pos += p.length
+      continue
+    }
+    if (used + p.length > WRITE_BYTES) await flush()
+    staging ??= Buffer.allocUnsafe(WRITE_BYTES)
+    staging.set(p, used)
+    used += p.length
+  }
+  await flush()
+}
+
 /** Parse and check a snapshot file's bytes; a string says what is wrong. */
 export function decodeSnapshot(name: string, path: string, expectedLsn: number, bytes: Buffer): Snapshot | string {
   if (bytes.length < SNAPSHOT_HEADER_BYTES) return 'snapshot shorter than its header'
@@ -69,11 +102,7 @@ export class SnapshotStore {
     const tmp = `${path}.tmp`
     const fh: FileHandle = await this.fs.open(tmp, 'truncate')
     try {
-      let pos = 0
-      for (const p of [header, ...parts]) {
-        await writeFully(fh, p, 0, p.length, pos)
-        pos += p.length
-      }
+      await writeParts(fh, [header, ...parts])
       await fh.sync()
     } catch (err) {
       await fh.close().catch(() => {})

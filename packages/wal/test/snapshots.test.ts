@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Wal, WalReader } from '@wq/wal'
+import { Wal, WalReader, type FileHandle, type FileSystem } from '@wq/wal'
 import { MemoryFs } from '@wq/wal/testing'
 import { memoryLogger, payloadFor, tempDir } from './helpers.js'
 
@@ -108,6 +108,35 @@ describe('snapshots and compaction', () => {
     expect(first.removedSnapshots).toEqual(['/w/snapshot-00000000000000000100.snap'])
     expect(second).toEqual({ removedSegments: [], removedSnapshots: [] })
     expect((await wal.snapshots()).map((s) => s.lsn)).toEqual([200])
+    await wal.close()
+  })
+
+  it('a snapshot of thousands of small parts and some large ones is written in few writes and reads back byte for byte', async () => {
+    const mem = new MemoryFs()
+    let snapshotWrites = 0
+    const fs: FileSystem = {
+      async open(path, mode) {
+        const fh = await mem.open(path, mode)
+        if (!path.endsWith('.snap.tmp')) return fh
+        const write = fh.write.bind(fh)
+        return Object.assign(Object.create(fh) as FileHandle, {
+          write(buf: Uint8Array, offset: number, length: number, position: number) { snapshotWrites++; return write(buf, offset, length, position) },
+        })
+      },
+      readdir: (d) => mem.readdir(d), mkdir: (d) => mem.mkdir(d), stat: (p) => mem.stat(p),
+      rename: (a, b) => mem.rename(a, b), unlink: (p) => mem.unlink(p), fsyncDir: (d) => mem.fsyncDir(d),
+    }
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os' })
+    wal.push(Buffer.from('x'))
+    const parts: Uint8Array[] = []
+    for (let i = 0; i < 3000; i++) parts.push(Buffer.alloc(1 + (i % 4000), i & 0xff))
+    parts.splice(1000, 0, Buffer.alloc(600_000, 7)) // large: written as it is
+    parts.push(Buffer.alloc(0))
+    const total = parts.reduce((n, p) => n + p.length, 0)
+    await wal.writeSnapshot(1, parts)
+    expect(snapshotWrites).toBeLessThanOrEqual(Math.ceil(total / (1 << 20)) + 3)
+    const snap = await wal.latestSnapshot()
+    expect(Buffer.compare(snap!.data, Buffer.concat(parts))).toBe(0)
     await wal.close()
   })
 
