@@ -46,8 +46,19 @@ describe('Queue.push: add without a handle or a promise', () => {
     q.push(2)
     expect(() => q.push(3)).toThrow(QueueFullError)
     expect(q.stats().totals.added).toBe(0) // nothing applied yet: the two pushes are still in flight
-    await new Promise((r) => setImmediate(r))
+    await engine.queue('other').add('barrier') // same pipeline, later in the log: applied after both pushes
     expect(q.stats().totals.added).toBe(2)
+    await engine.close()
+  })
+
+  it('refuses while its pipeline is still opening, and works once it is open', async () => {
+    const engine = await Engine.open({ dir: tempDir(), durability: 'os', logger: recordingLogger() })
+    const q = engine.pipeline('late').queue('q') // opens in the background
+    expect(() => q.push('early')).toThrow(expect.objectContaining({ code: 'PIPELINE_OPENING' }))
+    await engine.ready('late')
+    const id = q.push('on time')
+    await q.add('after') // adds are applied in log order: once this one is, the push before it is too
+    expect(engine.getJob(id)?.data).toBe('on time')
     await engine.close()
   })
 
