@@ -1,0 +1,55 @@
+import { expect, it } from 'vitest'
+import type { FileHandle, FileSystem } from '@wq/wal'
+import { MemoryFs } from '@wq/wal/testing'
+import { readWholeFile } from '../src/fs/file-system.js'
+
+const MiB = 1024 * 1024
+
+/** MemoryFs whose reads return at most `maxRead` bytes, and whose stat may claim more bytes than there are. */
+function shortReads(mem: MemoryFs, maxRead: number, extraSize = 0): FileSystem {
+  return {
+    async open(path, mode) {
+      const fh = await mem.open(path, mode)
+      const read = fh.read.bind(fh)
+      const stat = fh.stat.bind(fh)
+      return Object.assign(Object.create(fh) as FileHandle, {
+        read: (buf: Uint8Array, offset: number, length: number, position: number) => read(buf, offset, Math.min(length, maxRead), position),
+        stat: async () => { const s = await stat(); return { ...s, size: s.size + extraSize } },
+      })
+    },
+    readdir: (d) => mem.readdir(d), mkdir: (d) => mem.mkdir(d), stat: (p) => mem.stat(p),
+    rename: (a, b) => mem.rename(a, b), unlink: (p) => mem.unlink(p), fsyncDir: (d) => mem.fsyncDir(d),
+  }
+}
+
+async function fileOf(mem: MemoryFs, path: string, bytes: Uint8Array): Promise<void> {
+  await mem.mkdir('/d')
+  const fh = await mem.open(path, 'truncate')
+  await fh.write(bytes, 0, bytes.length, 0)
+  await fh.close()
+}
+
+function pattern(n: number): Buffer {
+  const b = Buffer.allocUnsafe(n)
+  for (let i = 0; i < n; i++) b[i] = (i * 7 + (i >>> 11)) & 0xff
+  return b
+}
+
+it('reads a large file in parallel pieces, byte for byte, also when every read comes back short', async () => {
+  const mem = new MemoryFs()
+  const bytes = pattern(27 * MiB + 3) // four pieces, the last one partial
+  await fileOf(mem, '/d/big', bytes)
+  expect(Buffer.compare(await readWholeFile(mem, '/d/big'), bytes)).toBe(0)
+  expect(Buffer.compare(await readWholeFile(shortReads(mem, 3 * MiB + 1), '/d/big'), bytes)).toBe(0)
+  await fileOf(mem, '/d/empty', new Uint8Array(0))
+  expect((await readWholeFile(mem, '/d/empty')).length).toBe(0)
+})
+
+it('stops where the file ends when it is shorter than its size said', async () => {
+  const mem = new MemoryFs()
+  const bytes = pattern(9 * MiB)
+  await fileOf(mem, '/d/f', bytes)
+  const read = await readWholeFile(shortReads(mem, MiB, 10 * MiB), '/d/f')
+  expect(read.length).toBe(bytes.length)
+  expect(Buffer.compare(read, bytes)).toBe(0)
+})
