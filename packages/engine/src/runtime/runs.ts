@@ -140,7 +140,8 @@ export class RunManager implements RunHost {
     let result: Uint8Array
     let nextPrepared: ReturnType<typeof prepareAdd> | undefined
     try {
-      result = encodeValue(resultValue, p.settings.maxDataBytes, 'result')
+      // Transient (no Buffer per result) unless the next stage's encode would overwrite it before it is copied into the event.
+      result = encodeValue(resultValue, p.settings.maxDataBytes, 'result', next === undefined)
       if (next !== undefined) nextPrepared = prepareAdd(p, next.queue, next.data, next.options ?? {})
     } catch (err) {
       this.fail(run, toError(err))
