@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Engine, type DurabilityMode } from '@wq/engine'
 import { DataStore } from '../src/state/data-store.js'
-import { MemoryFs } from '@wq/wal/testing'
-import type { FileHandle, FileSystem } from '@wq/wal'
+import { MemoryFs, overrideFs } from '@wq/wal/testing'
 import { cleanupDirs, crash, deferred, recordingLogger, tempDir } from './helpers.js'
 
 afterEach(() => cleanupDirs())
@@ -105,15 +104,13 @@ describe('a snapshot written while its jobs finish and new data arrives', () => 
     let holdSnapshot = false
     const held = deferred()
     const release = deferred()
-    const fs: FileSystem = {
+    const fs = overrideFs(mem, {
       // A snapshot checksums its parts, then opens its file: held there, before any part is copied or written.
       async open(path, mode) {
         if (holdSnapshot && path.endsWith('.snap.tmp')) { held.resolve(); await release.promise }
         return mem.open(path, mode)
       },
-      readdir: (d) => mem.readdir(d), mkdir: (d) => mem.mkdir(d), stat: (p) => mem.stat(p),
-      rename: (a, b) => mem.rename(a, b), unlink: (p) => mem.unlink(p), fsyncDir: (d) => mem.fsyncDir(d),
-    }
+    })
     const logger = recordingLogger()
     const open = () => Engine.open({ dir: '/data', durability: 'os', logger, snapshotEvery: false, wal: { fs } })
     const engine = await open()

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from 'vitest'
 import { Engine } from '@wq/engine'
-import { Wal, type FileSystem } from '@wq/wal'
-import { MemoryFs } from '@wq/wal/testing'
+import { Wal } from '@wq/wal'
+import { MemoryFs, overrideFs } from '@wq/wal/testing'
 import { cleanupDirs, deferred, recordingLogger } from './helpers.js'
 
 afterEach(() => cleanupDirs())
@@ -12,10 +12,7 @@ function snapshotGatedFs() {
   let hold = false
   let release = deferred()
   let waiting = deferred()
-  const fs: FileSystem = {
-    open: (p, m) => mem.open(p, m),
-    readdir: (d) => mem.readdir(d), mkdir: (d) => mem.mkdir(d), stat: (p) => mem.stat(p),
-    unlink: (p) => mem.unlink(p), fsyncDir: (d) => mem.fsyncDir(d),
+  const fs = overrideFs(mem, {
     async rename(a, b) {
       if (hold && b.endsWith('.snap')) {
         waiting.resolve()
@@ -23,7 +20,7 @@ function snapshotGatedFs() {
       }
       return mem.rename(a, b)
     },
-  }
+  })
   return {
     fs,
     holdSnapshots() { hold = true; release = deferred(); waiting = deferred() },

@@ -1,7 +1,6 @@
 import { afterEach, expect, it, vi } from 'vitest'
 import { Engine } from '@wq/engine'
-import { MemoryFs } from '@wq/wal/testing'
-import type { FileHandle, FileSystem } from '@wq/wal'
+import { MemoryFs, overrideFs, overrideHandle } from '@wq/wal/testing'
 import { cleanupDirs, deferred, recordingLogger } from './helpers.js'
 
 afterEach(() => cleanupDirs())
@@ -23,29 +22,25 @@ function gatedFs() {
   const writes = gate()
   const syncs = gate()
   const counts = { writesDone: 0, syncsStarted: 0 }
-  const fs: FileSystem = {
+  const fs = overrideFs(mem, {
     async open(path, mode) {
       const fh = await mem.open(path, mode)
       if (!path.endsWith('.wal')) return fh
-      const datasync = fh.datasync.bind(fh)
-      const write = fh.write.bind(fh)
-      return Object.assign(Object.create(fh) as FileHandle, {
+      return overrideHandle(fh, {
         async datasync() {
           counts.syncsStarted++
           await syncs.wait()
-          return datasync()
+          return fh.datasync()
         },
-        async write(buf: Uint8Array, offset: number, length: number, position: number) {
+        async write(buf, offset, length, position) {
           await writes.wait()
-          const n = await write(buf, offset, length, position)
+          const n = await fh.write(buf, offset, length, position)
           counts.writesDone++
           return n
         },
       })
     },
-    readdir: (d) => mem.readdir(d), mkdir: (d) => mem.mkdir(d), stat: (p) => mem.stat(p),
-    rename: (a, b) => mem.rename(a, b), unlink: (p) => mem.unlink(p), fsyncDir: (d) => mem.fsyncDir(d),
-  }
+  })
   return { fs, counts, writes, syncs }
 }
 

@@ -1,25 +1,21 @@
 import { expect, it } from 'vitest'
-import type { FileHandle, FileSystem } from '@wq/wal'
-import { MemoryFs } from '@wq/wal/testing'
+import type { FileSystem } from '@wq/wal'
+import { MemoryFs, overrideFs, overrideHandle } from '@wq/wal/testing'
 import { readWholeFile } from '../src/fs/file-system.js'
 
 const MiB = 1024 * 1024
 
 /** MemoryFs whose reads return at most `maxRead` bytes, and whose stat may claim more bytes than there are. */
 function shortReads(mem: MemoryFs, maxRead: number, extraSize = 0): FileSystem {
-  return {
+  return overrideFs(mem, {
     async open(path, mode) {
       const fh = await mem.open(path, mode)
-      const read = fh.read.bind(fh)
-      const stat = fh.stat.bind(fh)
-      return Object.assign(Object.create(fh) as FileHandle, {
-        read: (buf: Uint8Array, offset: number, length: number, position: number) => read(buf, offset, Math.min(length, maxRead), position),
-        stat: async () => { const s = await stat(); return { ...s, size: s.size + extraSize } },
+      return overrideHandle(fh, {
+        read: (buf, offset, length, position) => fh.read(buf, offset, Math.min(length, maxRead), position),
+        stat: async () => { const s = await fh.stat(); return { ...s, size: s.size + extraSize } },
       })
     },
-    readdir: (d) => mem.readdir(d), mkdir: (d) => mem.mkdir(d), stat: (p) => mem.stat(p),
-    rename: (a, b) => mem.rename(a, b), unlink: (p) => mem.unlink(p), fsyncDir: (d) => mem.fsyncDir(d),
-  }
+  })
 }
 
 async function fileOf(mem: MemoryFs, path: string, bytes: Uint8Array): Promise<void> {

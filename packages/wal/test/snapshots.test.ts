@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Wal, WalReader, type FileHandle, type FileSystem } from '@wq/wal'
-import { MemoryFs } from '@wq/wal/testing'
+import { Wal, WalReader } from '@wq/wal'
+import { MemoryFs, overrideFs, overrideHandle } from '@wq/wal/testing'
 import { memoryLogger, payloadFor, tempDir } from './helpers.js'
 
 async function lsnsFrom(wal: Wal | WalReader, from: number): Promise<number[]> {
@@ -114,18 +114,13 @@ describe('snapshots and compaction', () => {
   it('a snapshot of thousands of small parts and some large ones is written in few writes and reads back byte for byte', async () => {
     const mem = new MemoryFs()
     let snapshotWrites = 0
-    const fs: FileSystem = {
+    const fs = overrideFs(mem, {
       async open(path, mode) {
         const fh = await mem.open(path, mode)
         if (!path.endsWith('.snap.tmp')) return fh
-        const write = fh.write.bind(fh)
-        return Object.assign(Object.create(fh) as FileHandle, {
-          write(buf: Uint8Array, offset: number, length: number, position: number) { snapshotWrites++; return write(buf, offset, length, position) },
-        })
+        return overrideHandle(fh, { write: (buf, offset, length, position) => { snapshotWrites++; return fh.write(buf, offset, length, position) } })
       },
-      readdir: (d) => mem.readdir(d), mkdir: (d) => mem.mkdir(d), stat: (p) => mem.stat(p),
-      rename: (a, b) => mem.rename(a, b), unlink: (p) => mem.unlink(p), fsyncDir: (d) => mem.fsyncDir(d),
-    }
+    })
     const wal = await Wal.open({ dir: '/w', fs, durability: 'os' })
     wal.push(Buffer.from('x'))
     const parts: Uint8Array[] = []
