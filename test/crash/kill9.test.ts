@@ -9,7 +9,7 @@ import { formatKill9Summary, runKill9 } from './kill9/run-cycles.js'
 const SEED = seedFromEnv()
 const CYCLES = Number(process.env.WQ_KILL9_CYCLES ?? 200)
 
-it(`kill -9 loop: ${CYCLES} cycles lose nothing acknowledged and break no invariant (seed ${SEED})`, async () => {
+it(`kill -9 loop: ${CYCLES} cycles lose nothing acknowledged (buffered: only its buffer) and break no invariant (seed ${SEED})`, async () => {
   const summary = await runKill9({ cycles: CYCLES, seed: SEED, lanes: 2, cyclesPerDir: 10 })
   process.stdout.write(`[crash-suite] ${formatKill9Summary(summary)}\n`)
   const byKind = new Map<string, string[]>()

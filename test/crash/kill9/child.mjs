@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
 import { Rng } from '../prng.mjs'
 import { report } from './protocol.mjs'
-import { GROUPS, KEEP_COMPLETED, MANY_ATTEMPTS, PLAIN_ATTEMPTS, Q, UNIQUE_KEYS } from './workload.mjs'
+import { BUFFER_RECORDS, GROUPS, KEEP_COMPLETED, MANY_ATTEMPTS, PLAIN_ATTEMPTS, Q, UNIQUE_KEYS } from './workload.mjs'
 
 const { Engine, JobDeadError } = await import(pathToFileURL(process.argv[2]).href)
 const config = await readConfig()
@@ -40,7 +40,7 @@ const engine = await Engine.open({
   logger: silent,
   // Small thresholds, so snapshots and compaction happen under load (and get killed midway).
   snapshotEvery: { events: rng.pick([300, 1000, 4000]) },
-  wal: { segmentBytes: rng.pick([16 * 1024, 256 * 1024]), intervalMs: 5 },
+  wal: { segmentBytes: rng.pick([16 * 1024, 256 * 1024]), intervalMs: 5, bufferRecords: BUFFER_RECORDS },
 })
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))

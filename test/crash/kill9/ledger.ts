@@ -28,6 +28,11 @@ export interface KillGuarantees {
   completionsSurvive: boolean
   /** Cause to give a duplicate run in this mode. */
   duplicateCause: string
+  /**
+   * `buffered`: acknowledged records still in the buffer die with the process, at most this many per crash.
+   * The adds lost must be the last ones acknowledged (the log keeps a prefix); they are counted, not failed.
+   */
+  bufferedLossBound?: number
 }
 
 export interface Violation {
@@ -49,6 +54,8 @@ export class Kill9Ledger {
   readonly duplicates = new Map<string, number>()
   acknowledged = { adds: 0, completions: 0, deaths: 0, moves: 0 }
   lost = 0
+  /** Acknowledged adds lost with the buffer (`buffered` only), within its bound. */
+  lostToBuffer = 0
 
   private cycle = 0
   private readonly reported = new Set<string>()
@@ -62,6 +69,8 @@ export class Kill9Ledger {
   private terminal = new Map<string, Set<number>>()
   private nextSeq = new Map<string, number>()
   private observed = new Map<string, ObservedJob>()
+  /** Adds acknowledged since the last observation, in acknowledgement order (= log order). */
+  private addsSinceObserved: string[] = []
 
   constructor(private readonly guarantees: KillGuarantees) {}
 
@@ -90,7 +99,10 @@ export class Kill9Ledger {
     switch (r.t) {
       case 'add':
         this.acknowledged.adds++
-        if (!this.ackedAdds.has(r.id)) this.ackedAdds.set(r.id, r.q)
+        if (!this.ackedAdds.has(r.id)) {
+          this.ackedAdds.set(r.id, r.q)
+          this.addsSinceObserved.push(r.id)
+        }
         if (r.g !== undefined && r.s !== undefined) this.noteGroupMember(r.id, { g: r.g, s: r.s })
         break
       case 'start':
@@ -134,6 +146,8 @@ export class Kill9Ledger {
       now.set(job.id, job)
       if (job.state === 'active') this.violate('recovery', `job ${job.id} is still active after recovery`)
     }
+    if (this.guarantees.bufferedLossBound !== undefined) this.checkBufferedLoss(now, this.guarantees.bufferedLossBound)
+    this.addsSinceObserved = []
     this.checkAcknowledged(now)
     this.checkMonotonic(now)
     this.checkUniqueKeys(now)
@@ -173,6 +187,25 @@ export class Kill9Ledger {
       const cause = this.guarantees.completionsSurvive ? LOST_COMPLETION : this.guarantees.duplicateCause
       this.duplicates.set(cause, (this.duplicates.get(cause) ?? 0) + 1)
     }
+  }
+
+  /**
+   * `buffered`: the adds acknowledged since the last observation that are gone must be the last ones acknowledged
+   * (a later add surviving an earlier lost one would mean a hole in the log), and no more than the buffer holds.
+   * The lost ones are then forgotten: the next process never saw them.
+   */
+  private checkBufferedLoss(now: Map<string, ObservedJob>, bound: number): void {
+    const adds = this.addsSinceObserved
+    const firstLost = adds.findIndex((id) => !now.has(id))
+    if (firstLost < 0) return
+    const survivor = adds.slice(firstLost).find((id) => now.has(id))
+    if (survivor !== undefined) {
+      this.violate('buffered-hole', `job ${adds[firstLost]} was lost but ${survivor}, acknowledged after it, survived`)
+    }
+    const lost = adds.slice(firstLost).filter((id) => !now.has(id))
+    if (lost.length > bound) this.violate('buffered-bound', `${lost.length} acknowledged adds lost in one crash, more than the buffer's ${bound}`)
+    this.lostToBuffer += lost.length
+    for (const id of lost) this.ackedAdds.delete(id)
   }
 
   private checkAcknowledged(now: Map<string, ObservedJob>): void {

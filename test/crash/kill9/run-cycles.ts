@@ -14,14 +14,17 @@ import type { ChildReport } from './protocol.mjs'
 import { WarmChild } from './warm-child.js'
 import { Kill9Ledger, type KillGuarantees, type Violation } from './ledger.js'
 import { observeDirectory } from './observe.js'
+import { BUFFER_RECORDS } from './workload.mjs'
 
-export type KillMode = 'sync' | 'sync-enqueue' | 'interval' | 'os'
+export type KillMode = 'sync' | 'sync-enqueue' | 'interval' | 'os' | 'buffered'
 
 /**
  * What each mode promises under kill -9 (process death, the OS survives):
- * every mode here writes before it acknowledges, so adds survive; completions
- * survive where `finished()` waits for them (all but sync-enqueue, whose
- * completions are flushed lazily by design).
+ * every mode but `buffered` writes before it acknowledges, so adds survive;
+ * completions survive where `finished()` waits for them (not in sync-enqueue,
+ * whose completions are flushed lazily by design). `buffered` acknowledges
+ * records still in its buffer: those may die with the process, as the last
+ * ones acknowledged and never more than the buffer holds.
  */
 export const KILL_GUARANTEES: Record<KillMode, KillGuarantees> = {
   sync: { addsSurvive: true, completionsSurvive: true, duplicateCause: '' },
@@ -32,6 +35,13 @@ export const KILL_GUARANTEES: Record<KillMode, KillGuarantees> = {
   },
   interval: { addsSurvive: true, completionsSurvive: true, duplicateCause: '' },
   os: { addsSurvive: true, completionsSurvive: true, duplicateCause: '' },
+  buffered: {
+    addsSurvive: false,
+    completionsSurvive: false,
+    duplicateCause: 'completion still in the buffer (buffered acknowledges before writing)',
+    // Past four buffers of unwritten records, acknowledgements wait for the write (WAL back-pressure).
+    bufferedLossBound: 4 * BUFFER_RECORDS,
+  },
 }
 
 export interface Kill9Options {
@@ -41,7 +51,7 @@ export interface Kill9Options {
   lanes?: number
   /** Cycles on one directory before starting a fresh one. Default 25. */
   cyclesPerDir?: number
-  /** Modes to rotate through, one per directory. Default: sync, sync-enqueue, sync, interval, sync, os. */
+  /** Modes to rotate through, one per directory. Default: sync, sync-enqueue, sync, interval, sync, os, buffered. */
   modes?: KillMode[]
   /** Kill at the latest this long after the child is ready: [min, max] ms. Default [30, 300]. */
   killAfterMs?: [number, number]
@@ -60,6 +70,8 @@ export interface Kill9Summary {
   directories: number
   acknowledged: { adds: number; completions: number; deaths: number; moves: number; total: number }
   lost: number
+  /** Acknowledged adds lost with a `buffered` buffer, each crash within the bound. */
+  lostToBuffer: number
   duplicates: Map<string, number>
   violations: (Violation & { lane: number; dir: string; mode: KillMode })[]
   /** Failing directories left on disk (the first few). */
@@ -79,6 +91,7 @@ export async function runKill9(options: Kill9Options): Promise<Kill9Summary> {
     directories: 0,
     acknowledged: { adds: 0, completions: 0, deaths: 0, moves: 0, total: 0 },
     lost: 0,
+    lostToBuffer: 0,
     duplicates: new Map(),
     violations: [],
     keptDirs: 0,
@@ -96,7 +109,7 @@ export async function runKill9(options: Kill9Options): Promise<Kill9Summary> {
 
 async function runLane(lane: number, cycles: number, rng: Rng, options: Kill9Options, summary: Kill9Summary): Promise<void> {
   const perDir = options.cyclesPerDir ?? 25
-  const modes = options.modes ?? ['sync', 'sync-enqueue', 'sync', 'interval', 'sync', 'os']
+  const modes = options.modes ?? ['sync', 'sync-enqueue', 'sync', 'interval', 'sync', 'os', 'buffered']
   // One child is always starting up ahead of the one at work, across directories too.
   const warm = { next: new WarmChild() }
   let done = 0
@@ -150,6 +163,7 @@ async function runDirectory(
     summary.acknowledged.moves += a.moves
     summary.acknowledged.total += ledger.operationsAcknowledged
     summary.lost += ledger.lost
+    summary.lostToBuffer += ledger.lostToBuffer
     for (const [cause, n] of ledger.duplicates) summary.duplicates.set(cause, (summary.duplicates.get(cause) ?? 0) + n)
     for (const v of ledger.violations) summary.violations.push({ ...v, lane, dir, mode })
     // Keep the first few failing directories for `wq verify`/`wq dump`, not one per failure.
@@ -223,6 +237,7 @@ export function formatKill9Summary(s: Kill9Summary): string {
   return (
     `kill -9: seed=${s.seed} cycles=${s.cycles} dirs=${s.directories} ` +
     `acknowledged=${a.total} (adds ${a.adds}, completions ${a.completions}, dead ${a.deaths}, moves ${a.moves}) ` +
-    `lost=${s.lost} duplicates=${dups} violations=${s.violations.length} in ${(s.ms / 1000).toFixed(1)}s`
+    `lost=${s.lost} lost-with-buffer=${s.lostToBuffer} (buffered, ≤ ${4 * BUFFER_RECORDS} per crash) ` +
+    `duplicates=${dups} violations=${s.violations.length} in ${(s.ms / 1000).toFixed(1)}s`
   )
 }

@@ -7,3 +7,4 @@ export declare const UNIQUE_KEYS: readonly string[]
 export declare const PLAIN_ATTEMPTS: number
 export declare const MANY_ATTEMPTS: number
 export declare const KEEP_COMPLETED: number
+export declare const BUFFER_RECORDS: number

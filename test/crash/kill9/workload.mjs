@@ -26,5 +26,8 @@ export const UNIQUE_KEYS = Object.freeze(['k0', 'k1', 'k2', 'k3', 'k4', 'k5'])
 export const PLAIN_ATTEMPTS = 3
 /** Attempts elsewhere: large, so crash-counted attempts never kill a job in the run's lifetime. */
 export const MANY_ATTEMPTS = 10_000
+/** `buffered` children flush every this many records: at most four times as many acknowledged records can be lost. */
+export const BUFFER_RECORDS = 16
+
 /** Kept completions: far more than a run creates, so a completed job is always still visible. */
 export const KEEP_COMPLETED = 1_000_000
