@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Engine } from '@wq/engine'
-import { describeEvent, listPipelines, openView } from '@wq/engine/inspect'
+import { describeEvent, listPipelines, openView, type DescribedEvent } from '@wq/engine/inspect'
 import { WalReader } from '@wq/wal'
 import { join } from 'node:path'
 import { cleanupDirs, recordingLogger, tempDir } from './helpers.js'
@@ -63,7 +63,7 @@ describe('inspect views', () => {
     const { dir, engine } = await populated()
     await engine.close()
     const reader = await WalReader.open(join(dir, 'default'))
-    const events = []
+    const events: DescribedEvent[] = []
     for await (const r of reader.records()) events.push(describeEvent(r))
     const add = events.find((e) => e.type === 'add')!
     expect(add).toMatchObject({ queue: 'mail', jobId: '1', data: { to: 'a' }, tags: ['welcome'] })

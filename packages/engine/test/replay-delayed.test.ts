@@ -58,7 +58,7 @@ describe('replay of delayed jobs that ran', () => {
     await Promise.all([a.finished(), b.finished()])
     expect(order).toEqual(['start 0', 'start 0', 'start 1'])
     const after = await crashImage(dir)
-    expect([a, b].map((j) => after.getJob(j.id)?.info().state)).toEqual(['completed', 'completed'])
+    expect([a, b].map((j) => after.getJob(j.id)?.info()?.state)).toEqual(['completed', 'completed'])
     await after.close()
     await engine.close()
   })
@@ -71,7 +71,7 @@ describe('replay of delayed jobs that ran', () => {
     const jobs = [await q.add(1, { group: 'a', delay: 5 }), await q.add(2, { group: 'a', delay: 5 }), await q.add(3, { group: 'b' })]
     for (const j of jobs) await j.finished()
     const after = await crashImage(dir)
-    expect(jobs.map((j) => after.getJob(j.id)?.info().state)).toEqual(['completed', 'completed', 'completed'])
+    expect(jobs.map((j) => after.getJob(j.id)?.info()?.state)).toEqual(['completed', 'completed', 'completed'])
     expect(after.queue('g').stats().counts).toMatchObject({ waiting: 0, delayed: 0, active: 0, completed: 3 })
     await after.close()
     await engine.close()

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { JobDeadError } from '@wq/engine'
+import { JobDeadError, type JobRef } from '@wq/engine'
 import { backoffDelay } from '../src/runtime/backoff.js'
 import { deferred, memoryEngine, nextEvent, recordingLogger } from './helpers.js'
 
@@ -89,7 +89,7 @@ describe('dead jobs', () => {
     const engine = await memoryEngine({ logger })
     const q = engine.queue('q', { attempts: 2 })
     q.process(async (job) => { throw new Error(`broken ${job.attempt}`) })
-    const dead = nextEvent(engine.on.bind(engine), 'dead')
+    const dead = nextEvent<[JobRef, unknown]>(engine.on.bind(engine), 'dead')
     const job = await q.add(1)
     await expect(job.finished()).rejects.toThrow(/broken 2/)
     const [ref, err] = await dead

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { JobTimeoutError, LeaseError } from '@wq/engine'
+import { JobTimeoutError, LeaseError, type JobRef } from '@wq/engine'
 import { concurrencyProbe, deferred, memoryEngine, nextEvent } from './helpers.js'
 
 const fakeTime = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
@@ -35,7 +35,7 @@ describe('handlers', () => {
     const engine = await memoryEngine()
     const q = engine.queue('q')
     const release = deferred()
-    const progressed = nextEvent(engine.on.bind(engine), 'progress')
+    const progressed = nextEvent<[JobRef, unknown]>(engine.on.bind(engine), 'progress')
     q.process(async (_job, { progress }) => { progress({ pct: 50 }); await release.promise })
     const job = await q.add(1)
     const [ref, value] = await progressed
