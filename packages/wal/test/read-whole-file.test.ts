@@ -49,3 +49,30 @@ it('stops where the file ends when it is shorter than its size said', async () =
   expect(read.length).toBe(bytes.length)
   expect(Buffer.compare(read, bytes)).toBe(0)
 })
+
+it('a failed piece fails the read with its error, and the file is closed only after every piece has settled', async () => {
+  const mem = new MemoryFs()
+  await fileOf(mem, '/d/f', pattern(30 * MiB))
+  let reading = 0
+  let readingAtClose = -1
+  const fs = overrideFs(mem, {
+    async open(path, mode) {
+      const fh = await mem.open(path, mode)
+      return overrideHandle(fh, {
+        async read(buf, offset, length, position) {
+          reading++
+          try {
+            await new Promise((r) => setImmediate(r))
+            if (position === 8 * MiB) throw Object.assign(new Error('EIO: read failed'), { code: 'EIO' })
+            return await fh.read(buf, offset, length, position)
+          } finally {
+            reading--
+          }
+        },
+        close: () => { readingAtClose = reading; return fh.close() },
+      })
+    },
+  })
+  await expect(readWholeFile(fs, '/d/f')).rejects.toMatchObject({ code: 'EIO' })
+  expect(readingAtClose).toBe(0)
+})

@@ -90,7 +90,9 @@ export async function readWholeFile(fs: FileSystem, path: string): Promise<Buffe
         await readPiece(from, to)
       }
     }
-    await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, Math.ceil(size / READ_PIECE)) }, worker))
+    // Every read settles before the file is closed (a read still running on a closed descriptor could land on a reused one).
+    const results = await Promise.allSettled(Array.from({ length: Math.min(READS_IN_FLIGHT, Math.ceil(size / READ_PIECE)) }, worker))
+    for (const r of results) if (r.status === 'rejected') throw r.reason
     return end === size ? buf : buf.subarray(0, end)
   } finally {
     await fh.close()
