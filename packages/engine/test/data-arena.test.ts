@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Engine, type DurabilityMode } from '@wq/engine'
 import { DataStore } from '../src/state/data-store.js'
 import { MemoryFs, overrideFs } from '@wq/wal/testing'
-import { cleanupDirs, crash, deferred, recordingLogger, tempDir } from './helpers.js'
+import { cleanupDirs, crash, deferred, gate, recordingLogger, tempDir } from './helpers.js'
 
 afterEach(() => cleanupDirs())
 
@@ -101,13 +101,11 @@ describe('jobs with large data while blocks are recycled', () => {
 describe('a snapshot written while its jobs finish and new data arrives', () => {
   it('keeps the data it covers: it reads back intact after a crash, and every job has its own data', async () => {
     const mem = new MemoryFs()
-    let holdSnapshot = false
-    const held = deferred()
-    const release = deferred()
+    const snapshotOpens = gate()
     const fs = overrideFs(mem, {
       // A snapshot checksums its parts, then opens its file: held there, before any part is copied or written.
       async open(path, mode) {
-        if (holdSnapshot && path.endsWith('.snap.tmp')) { held.resolve(); await release.promise }
+        if (path.endsWith('.snap.tmp')) await snapshotOpens.pass()
         return mem.open(path, mode)
       },
     })
@@ -118,9 +116,9 @@ describe('a snapshot written while its jobs finish and new data arrives', () => 
     const q = engine.queue('q', { keepCompleted: 0 })
     const first = await Promise.all(Array.from({ length: 400 }, (_, i) => q.add(dataFor(i))))
     const stillWaiting = await Promise.all(Array.from({ length: 50 }, (_, i) => q.add(dataFor(500 + i), { delay: 3_600_000 })))
-    holdSnapshot = true
+    snapshotOpens.hold()
     const snapshot = engine.snapshot()
-    await held.promise // encoded and pinned, held before its body is read: its parts are views into the arena
+    await snapshotOpens.reached // encoded and pinned, held before its body is read: its parts are views into the arena
     const done = deferred()
     let completed = 0
     q.on('completed', () => { if (++completed === 400) done.resolve() })
@@ -128,8 +126,7 @@ describe('a snapshot written while its jobs finish and new data arrives', () => 
     await done.promise
     // New data now: without pinning it would land in the blocks the held snapshot still reads from.
     const second = await Promise.all(Array.from({ length: 400 }, (_, i) => q.add(dataFor(1000 + i), { delay: 3_600_000 })))
-    holdSnapshot = false
-    release.resolve()
+    snapshotOpens.release()
     const snapshotLsn = (await snapshot).default
     await crash(engine) // no snapshot at close: the restart starts from the one written above
 

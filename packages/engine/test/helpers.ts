@@ -35,6 +35,26 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
   return { promise, resolve, reject }
 }
 
+/**
+ * A gate file-system calls can be held at: after `hold()`, every `pass()` waits until `release()`;
+ * `reached` resolves once a call is waiting there.
+ */
+export function gate(): { pass(): Promise<void>; hold(): void; release(): void; readonly reached: Promise<void> } {
+  let held = false
+  let opened = deferred()
+  let reached = deferred()
+  return {
+    async pass() {
+      if (!held) return
+      reached.resolve()
+      await opened.promise
+    },
+    hold() { held = true; opened = deferred(); reached = deferred() },
+    release() { held = false; opened.resolve() },
+    get reached() { return reached.promise },
+  }
+}
+
 /** Resolves with the arguments of the next `name` event. */
 export function nextEvent<A extends unknown[]>(on: (name: any, fn: (...a: any[]) => void) => unknown, name: string, filter: (...a: A) => boolean = () => true): Promise<A> {
   return new Promise((resolve) => {

@@ -2,31 +2,21 @@ import { afterEach, expect, it } from 'vitest'
 import { Engine } from '@wq/engine'
 import { Wal } from '@wq/wal'
 import { MemoryFs, overrideFs } from '@wq/wal/testing'
-import { cleanupDirs, deferred, recordingLogger } from './helpers.js'
+import { cleanupDirs, gate, recordingLogger } from './helpers.js'
 
 afterEach(() => cleanupDirs())
 
-/** MemoryFs whose renames of snapshot files can be held, reporting when one is waiting. */
+/** MemoryFs whose renames of snapshot files can be held at `renames`. */
 function snapshotGatedFs() {
   const mem = new MemoryFs()
-  let hold = false
-  let release = deferred()
-  let waiting = deferred()
+  const renames = gate()
   const fs = overrideFs(mem, {
     async rename(a, b) {
-      if (hold && b.endsWith('.snap')) {
-        waiting.resolve()
-        await release.promise
-      }
+      if (b.endsWith('.snap')) await renames.pass()
       return mem.rename(a, b)
     },
   })
-  return {
-    fs,
-    holdSnapshots() { hold = true; release = deferred(); waiting = deferred() },
-    releaseSnapshots() { hold = false; release.resolve() },
-    get snapshotWaiting() { return waiting.promise },
-  }
+  return { fs, renames }
 }
 
 it('close() during an automatic snapshot writes its own snapshot at the final LSN, and compaction does not trip over the other', async () => {
@@ -36,11 +26,11 @@ it('close() during an automatic snapshot writes its own snapshot at the final LS
   const q = engine.queue('q')
   // A first automatic snapshot goes through, so the held one later has an older one to compact away.
   for (let i = 0; i < 250; i++) await q.add({ i })
-  g.holdSnapshots()
+  g.renames.hold()
   for (let i = 0; i < 250; i++) await q.add({ i })
-  await g.snapshotWaiting
+  await g.renames.reached
   const closing = engine.close()
-  g.releaseSnapshots()
+  g.renames.release()
   await closing
 
   expect(logger.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([])

@@ -1,20 +1,9 @@
 import { afterEach, expect, it, vi } from 'vitest'
 import { Engine } from '@wq/engine'
 import { MemoryFs, overrideFs, overrideHandle } from '@wq/wal/testing'
-import { cleanupDirs, deferred, recordingLogger } from './helpers.js'
+import { cleanupDirs, deferred, gate, recordingLogger } from './helpers.js'
 
 afterEach(() => cleanupDirs())
-
-/** A gate that calls can be held at. */
-function gate() {
-  let current: Promise<void> = Promise.resolve()
-  let open = () => {}
-  return {
-    wait: () => current,
-    hold() { current = new Promise((resolve) => (open = resolve)) },
-    release() { open(); current = Promise.resolve() },
-  }
-}
 
 /** MemoryFs whose segment writes and fdatasyncs can each be held at a gate, counting both. */
 function gatedFs() {
@@ -29,11 +18,11 @@ function gatedFs() {
       return overrideHandle(fh, {
         async datasync() {
           counts.syncsStarted++
-          await syncs.wait()
+          await syncs.pass()
           return fh.datasync()
         },
         async write(buf, offset, length, position) {
-          await writes.wait()
+          await writes.pass()
           const n = await fh.write(buf, offset, length, position)
           counts.writesDone++
           return n
