@@ -126,4 +126,34 @@ describe('kill -9 ledger', () => {
     l.afterCrash([job('p', Q.parking, 'waiting')])
     expect(kinds(l)).toEqual(['lost-move'])
   })
+
+  describe('buffered', () => {
+    const BUFFERED: KillGuarantees = { addsSurvive: false, completionsSurvive: false, duplicateCause: 'buffer', bufferedLossBound: 3 }
+
+    it('accepts losing the last adds logged, even when one logged earlier was acknowledged later', () => {
+      const l = new Kill9Ledger(BUFFERED)
+      l.beginCycle(1)
+      // Job 2 waited for its write (back-pressure), so 3 and 4 were acknowledged before it.
+      for (const id of ['1', '3', '4', '2']) l.onReport({ t: 'add', id, q: Q.plain })
+      l.afterCrash([job('1', Q.plain, 'waiting'), job('2', Q.plain, 'waiting')])
+      expect(l.violations).toEqual([])
+      expect(l.lostToBuffer).toBe(2)
+    })
+
+    it('flags a lost add followed in the log by one that survived', () => {
+      const l = new Kill9Ledger(BUFFERED)
+      l.beginCycle(1)
+      for (const id of ['1', '2', '3']) l.onReport({ t: 'add', id, q: Q.plain })
+      l.afterCrash([job('1', Q.plain, 'waiting'), job('3', Q.plain, 'waiting')])
+      expect(kinds(l)).toEqual(['buffered-hole'])
+    })
+
+    it('flags losing more adds than the buffer can hold', () => {
+      const l = new Kill9Ledger(BUFFERED)
+      l.beginCycle(1)
+      for (const id of ['1', '2', '3', '4', '5']) l.onReport({ t: 'add', id, q: Q.plain })
+      l.afterCrash([job('1', Q.plain, 'waiting')])
+      expect(kinds(l)).toEqual(['buffered-bound'])
+    })
+  })
 })

@@ -30,7 +30,7 @@ export interface KillGuarantees {
   duplicateCause: string
   /**
    * `buffered`: acknowledged records still in the buffer die with the process, at most this many per crash.
-   * The adds lost must be the last ones acknowledged (the log keeps a prefix); they are counted, not failed.
+   * The adds lost must be the last ones logged (the log keeps a prefix); they are counted, not failed.
    */
   bufferedLossBound?: number
 }
@@ -190,17 +190,20 @@ export class Kill9Ledger {
   }
 
   /**
-   * `buffered`: the adds acknowledged since the last observation that are gone must be the last ones acknowledged
+   * `buffered`: the adds acknowledged since the last observation that are gone must be the last ones logged
    * (a later add surviving an earlier lost one would mean a hole in the log), and no more than the buffer holds.
    * The lost ones are then forgotten: the next process never saw them.
+   *
+   * Log order, not acknowledgement order: an add made while the writes were far behind waits for its write,
+   * so an add logged after it can be acknowledged first. The engine numbers jobs as it logs their adds.
    */
   private checkBufferedLoss(now: Map<string, ObservedJob>, bound: number): void {
-    const adds = this.addsSinceObserved
+    const adds = this.addsSinceObserved.slice().sort((a, b) => Number(a) - Number(b))
     const firstLost = adds.findIndex((id) => !now.has(id))
     if (firstLost < 0) return
     const survivor = adds.slice(firstLost).find((id) => now.has(id))
     if (survivor !== undefined) {
-      this.violate('buffered-hole', `job ${adds[firstLost]} was lost but ${survivor}, acknowledged after it, survived`)
+      this.violate('buffered-hole', `job ${adds[firstLost]} was lost but ${survivor}, logged after it, survived`)
     }
     const lost = adds.slice(firstLost).filter((id) => !now.has(id))
     if (lost.length > bound) this.violate('buffered-bound', `${lost.length} acknowledged adds lost in one crash, more than the buffer's ${bound}`)
