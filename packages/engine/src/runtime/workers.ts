@@ -3,6 +3,13 @@
  * takes jobs through the same lease path as remote workers (RunManager.begin)
  * and settles them with complete/fail. Waking is batched: any number of
  * wake-ups in one tick cost one pump.
+ *
+ * Handlers that settle at once chain job after job in microtasks, which never
+ * let the event loop turn: timers, sockets and the log's own write callbacks
+ * waited until the queue ran dry. Processing 100,000 waiting jobs that way held
+ * every completion in memory (the log could not write them, so none could be
+ * committed) and halved the rate of the disk modes. So at most TURN_BUDGET jobs
+ * start per event-loop turn; the next pump waits for the next turn.
  */
 import { EngineClosedError } from '../errors.js'
 import type { QueueState } from '../state/queue-state.js'
@@ -11,6 +18,9 @@ import type { Pipeline } from './pipeline.js'
 import type { HandlerContext } from '../types.js'
 
 export type Handler = (job: ActiveJob<any>, ctx: HandlerContext) => unknown
+
+/** Jobs started per event-loop turn, across all workers of a pipeline, before yielding to the loop. */
+export const TURN_BUDGET = 1024
 
 export class Worker {
   running = 0
@@ -30,10 +40,15 @@ function toError(e: unknown): Error {
 
 export class WorkerPool {
   private readonly workers: Worker[] = []
-  private readonly dirty = new Set<QueueState>()
+  private dirty = new Set<QueueState>()
+  /** The other of two sets swapped at each pump, so a queue woken during a pump is kept for the next one. */
+  private spare = new Set<QueueState>()
   private scheduled = false
   private idleWaiters: (() => void)[] = []
   private running = 0
+  /** Jobs started since the event loop last turned. */
+  private startedThisTurn = 0
+  private turnMarkScheduled = false
 
   constructor(private readonly p: Pipeline) {}
 
@@ -53,8 +68,15 @@ export class WorkerPool {
     this.dirty.add(q)
     if (!this.scheduled) {
       this.scheduled = true
-      queueMicrotask(this.pump)
+      if (this.startedThisTurn < TURN_BUDGET) queueMicrotask(this.pump)
+      else setImmediate(this.pump)
     }
+  }
+
+  /** Runs in the turn after jobs were started: the loop has turned, the budget is whole again. */
+  private readonly markTurn = (): void => {
+    this.turnMarkScheduled = false
+    this.startedThisTurn = 0
   }
 
   wakeAll(): void {
@@ -65,19 +87,30 @@ export class WorkerPool {
     this.scheduled = false
     const p = this.p
     if (p.closing) return
+    const dirty = this.dirty
+    this.dirty = this.spare
+    this.spare = dirty
     for (const w of this.workers) {
-      if (!this.dirty.has(w.queue)) continue
-      this.fill(w)
+      if (dirty.has(w.queue)) this.fill(w)
     }
-    this.dirty.clear()
+    dirty.clear()
   }
 
   private fill(w: Worker): void {
     const p = this.p
     const q = w.queue
     while (w.running < w.concurrency && !q.paused && !w.stopped && p.committer.broken === null) {
+      if (this.startedThisTurn >= TURN_BUDGET) {
+        // Out of budget for this turn: come back to this queue in the next one.
+        this.wake(q)
+        return
+      }
       const job = p.take(q)
       if (job === undefined) return
+      if (this.startedThisTurn++ === 0 && !this.turnMarkScheduled) {
+        this.turnMarkScheduled = true
+        setImmediate(this.markTurn)
+      }
       const run = p.runs.begin(job, w.leaseMs, w.timeoutMs)
       w.running++
       this.running++
