@@ -129,6 +129,22 @@ export function decodeValue(bytes: Uint8Array | null | undefined): unknown {
   return packr.unpack(bytes)
 }
 
+/** Reused: msgpackr reads only `start` and `end` from it. */
+const range = { start: 0, end: 0 }
+
+/**
+ * Decode `buf[start, end)`. Why not `decodeValue(buf.subarray(…))`: msgpackr
+ * caches a DataView on the array it is given, so a fresh view per job meant a
+ * view, a DataView and a new property per decode; a long-lived `buf` (a whole
+ * data slab) pays for its DataView once.
+ */
+export function decodeValueAt(buf: Uint8Array, start: number, end: number): unknown {
+  if (end <= start) return undefined
+  range.start = start
+  range.end = end
+  return packr.unpack(buf, range)
+}
+
 /** Encode a result or progress value without a size limit check failure being fatal: oversized becomes an error. */
 export function encodeResult(value: unknown, maxBytes: number): Uint8Array {
   return encodeValue(value, maxBytes, 'result')

@@ -3,7 +3,7 @@
  * handler receives (as both the job and its context). Created once per run;
  * the abort controller and the bound helpers are created only if used.
  */
-import { decodeValue } from '../codec/data.js'
+import { decodeValueAt } from '../codec/data.js'
 import { publicJobId } from '../state/job-info.js'
 import type { JobRecord, RunRef } from '../state/job.js'
 import { revertStart } from '../state/transitions.js'
@@ -65,7 +65,11 @@ export class ActiveJob<T = unknown> implements HandlerContext, CommitWaiter, Run
 
   /** The job's data, decoded on first access. */
   get data(): T {
-    if (this.decoded === NOT_DECODED) this.decoded = decodeValue(this.record.bytes())
+    if (this.decoded === NOT_DECODED) {
+      const r = this.record
+      const slab = r.queue.store.slabView(r)
+      this.decoded = slab === null ? undefined : decodeValueAt(slab, r.dataOff, r.dataOff + r.dataLen)
+    }
     return this.decoded as T
   }
 

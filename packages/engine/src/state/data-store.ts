@@ -20,6 +20,8 @@ export class DataStore {
   /** Where live adds' large data is staged (recycled blocks, see DataArena). */
   readonly arena = new DataArena()
   private readonly slabs: (ArrayBufferLike | null)[] = []
+  /** A whole-slab view per slab, made on first use (see `slabView`). */
+  private readonly slabViews: (Uint8Array | null)[] = []
   private readonly refs: number[] = []
   private readonly index = new Map<ArrayBufferLike, number>()
   private readonly freeSlots: number[] = []
@@ -32,6 +34,7 @@ export class DataStore {
     if (idx === undefined) {
       idx = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slabs.length
       this.slabs[idx] = buf
+      this.slabViews[idx] = null
       this.refs[idx] = 0
       this.index.set(buf, idx)
       this.arena.referenced(buf, true)
@@ -84,6 +87,7 @@ export class DataStore {
     const buf = this.slabs[idx]!
     this.index.delete(buf)
     this.slabs[idx] = null
+    this.slabViews[idx] = null
     this.freeSlots.push(idx)
     if (this.lastIdx === idx) {
       this.lastBuf = null
@@ -95,6 +99,17 @@ export class DataStore {
   view(ref: DataRef): Uint8Array {
     const idx = ref.dataSlab
     return idx < 0 ? EMPTY : new Uint8Array(this.slabs[idx]!, ref.dataOff, ref.dataLen)
+  }
+
+  /**
+   * A view of the whole slab `ref`'s bytes are in (`ref.dataOff` is an offset
+   * into it), or null for no data. One per slab, so a decoder that caches
+   * state on the array it reads (msgpackr's DataView) does so once per slab.
+   */
+  slabView(ref: DataRef): Uint8Array | null {
+    const idx = ref.dataSlab
+    if (idx < 0) return null
+    return this.slabViews[idx] ?? (this.slabViews[idx] = new Uint8Array(this.slabs[idx]!))
   }
 
   /** Slabs currently referenced (for tests and stats). */
