@@ -20,7 +20,7 @@ import type { HandlerContext } from '../types.js'
 export type Handler = (job: ActiveJob<any>, ctx: HandlerContext) => unknown
 
 /** Jobs started per event-loop turn, across all workers of a pipeline, before yielding to the loop. */
-export const TURN_BUDGET = 1024
+const TURN_BUDGET = 1024
 
 export class Worker {
   running = 0
