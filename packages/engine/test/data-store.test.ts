@@ -1,6 +1,6 @@
 /**
  * Job data lives in slabs (ArrayBuffers) that jobs point into; a handler's
- * `job.data` is decoded straight from a whole-slab view kept per slab.
+ * `job.data` is decoded (DataStore.decode) from a whole-slab view kept per slab.
  */
 import { describe, expect, it } from 'vitest'
 import { decodeValueAt, encodeValue } from '../src/codec/data.js'
@@ -16,11 +16,6 @@ function placed(value: unknown, offset: number, size = 256): Uint8Array {
   return buf.subarray(offset, offset + bytes.length)
 }
 
-function decoded(store: DataStore, r: DataRef): unknown {
-  const slab = store.slabView(r)
-  return slab === null ? undefined : decodeValueAt(slab, r.dataOff, r.dataOff + r.dataLen)
-}
-
 describe('data store slab views', () => {
   it('decode each job from its own offset in a shared slab', () => {
     const store = new DataStore()
@@ -34,28 +29,28 @@ describe('data store slab views', () => {
     store.retain(ra, buf.subarray(10, 10 + a.length))
     store.retain(rb, buf.subarray(200, 200 + b.length))
     expect(ra.dataSlab).toBe(rb.dataSlab)
-    expect(decoded(store, ra)).toEqual({ n: 1, s: 'first' })
-    expect(decoded(store, rb)).toEqual(['second', 2])
+    expect(store.decode(ra)).toEqual({ n: 1, s: 'first' })
+    expect(store.decode(rb)).toEqual(['second', 2])
   })
 
   it('a released slab slot reused for another buffer gets a view of the new buffer', () => {
     const store = new DataStore()
     const first = ref()
     store.retain(first, placed('old data', 8))
-    expect(decoded(store, first)).toBe('old data')
+    expect(store.decode(first)).toBe('old data')
     const slot = first.dataSlab
     store.release(first)
     const second = ref()
     store.retain(second, placed({ fresh: true }, 40))
     expect(second.dataSlab).toBe(slot)
-    expect(decoded(store, second)).toEqual({ fresh: true })
+    expect(store.decode(second)).toEqual({ fresh: true })
   })
 
   it('no data decodes to undefined', () => {
     const store = new DataStore()
     const r = ref()
     store.retain(r, new Uint8Array(0))
-    expect(store.slabView(r)).toBeNull()
+    expect(store.decode(r)).toBeUndefined()
     expect(decodeValueAt(new Uint8Array(4), 2, 2)).toBeUndefined()
   })
 })

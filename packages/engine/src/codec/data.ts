@@ -132,12 +132,7 @@ export function decodeValue(bytes: Uint8Array | null | undefined): unknown {
 /** Reused: msgpackr reads only `start` and `end` from it. */
 const range = { start: 0, end: 0 }
 
-/**
- * Decode `buf[start, end)`. Why not `decodeValue(buf.subarray(…))`: msgpackr
- * caches a DataView on the array it is given, so a fresh view per job meant a
- * view, a DataView and a new property per decode; a long-lived `buf` (a whole
- * data slab) pays for its DataView once.
- */
+/** Decode `buf[start, end)` without a view of it (see DataStore.decode for why). */
 export function decodeValueAt(buf: Uint8Array, start: number, end: number): unknown {
   if (end <= start) return undefined
   range.start = start

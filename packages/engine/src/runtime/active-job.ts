@@ -3,7 +3,6 @@
  * handler receives (as both the job and its context). Created once per run;
  * the abort controller and the bound helpers are created only if used.
  */
-import { decodeValueAt } from '../codec/data.js'
 import { publicJobId } from '../state/job-info.js'
 import type { JobRecord, RunRef } from '../state/job.js'
 import { revertStart } from '../state/transitions.js'
@@ -65,11 +64,7 @@ export class ActiveJob<T = unknown> implements HandlerContext, CommitWaiter, Run
 
   /** The job's data, decoded on first access. */
   get data(): T {
-    if (this.decoded === NOT_DECODED) {
-      const r = this.record
-      const slab = r.queue.store.slabView(r)
-      this.decoded = slab === null ? undefined : decodeValueAt(slab, r.dataOff, r.dataOff + r.dataLen)
-    }
+    if (this.decoded === NOT_DECODED) this.decoded = this.record.queue.store.decode(this.record)
     return this.decoded as T
   }
 

@@ -81,7 +81,7 @@ export class Job<T = unknown, R = unknown> implements CommitWaiter {
 
   get data(): T | undefined {
     const r = this.record()
-    return r === undefined ? undefined : (decodeValue(r.bytes()) as T)
+    return r === undefined ? undefined : (r.queue.store.decode(r) as T)
   }
 
   get attempts(): number {

@@ -48,7 +48,6 @@ export class WorkerPool {
   private running = 0
   /** Jobs started since the event loop last turned. */
   private startedThisTurn = 0
-  private turnMarkScheduled = false
 
   constructor(private readonly p: Pipeline) {}
 
@@ -73,9 +72,8 @@ export class WorkerPool {
     }
   }
 
-  /** Runs in the turn after jobs were started: the loop has turned, the budget is whole again. */
+  /** Scheduled by a turn's first start: the loop has turned, the budget is whole again. */
   private readonly markTurn = (): void => {
-    this.turnMarkScheduled = false
     this.startedThisTurn = 0
   }
 
@@ -107,10 +105,7 @@ export class WorkerPool {
       }
       const job = p.take(q)
       if (job === undefined) return
-      if (this.startedThisTurn++ === 0 && !this.turnMarkScheduled) {
-        this.turnMarkScheduled = true
-        setImmediate(this.markTurn)
-      }
+      if (this.startedThisTurn++ === 0) setImmediate(this.markTurn)
       const run = p.runs.begin(job, w.leaseMs, w.timeoutMs)
       w.running++
       this.running++

@@ -7,6 +7,7 @@
  */
 import type { ByteSpan } from '../codec/bytes.js'
 import { DataArena } from './data-arena.js'
+import { decodeValueAt } from '../codec/data.js'
 
 const EMPTY = new Uint8Array(0)
 
@@ -20,7 +21,7 @@ export class DataStore {
   /** Where live adds' large data is staged (recycled blocks, see DataArena). */
   readonly arena = new DataArena()
   private readonly slabs: (ArrayBufferLike | null)[] = []
-  /** A whole-slab view per slab, made on first use (see `slabView`). */
+  /** A whole-slab view per slab, made on first use (see `decode`). */
   private readonly slabViews: (Uint8Array | null)[] = []
   private readonly refs: number[] = []
   private readonly index = new Map<ArrayBufferLike, number>()
@@ -102,14 +103,16 @@ export class DataStore {
   }
 
   /**
-   * A view of the whole slab `ref`'s bytes are in (`ref.dataOff` is an offset
-   * into it), or null for no data. One per slab, so a decoder that caches
-   * state on the array it reads (msgpackr's DataView) does so once per slab.
+   * Decode `ref`'s data (undefined when it has none). It reads from one
+   * whole-slab view per slab, made on first use: msgpackr caches a DataView on
+   * the array it is given, so a fresh view per job cost a view, a DataView and
+   * a new property per decode.
    */
-  slabView(ref: DataRef): Uint8Array | null {
+  decode(ref: DataRef): unknown {
     const idx = ref.dataSlab
-    if (idx < 0) return null
-    return this.slabViews[idx] ?? (this.slabViews[idx] = new Uint8Array(this.slabs[idx]!))
+    if (idx < 0) return undefined
+    const slab = this.slabViews[idx] ?? (this.slabViews[idx] = new Uint8Array(this.slabs[idx]!))
+    return decodeValueAt(slab, ref.dataOff, ref.dataOff + ref.dataLen)
   }
 
   /** Slabs currently referenced (for tests and stats). */
