@@ -261,12 +261,8 @@ export class LogWriter {
     for (let i = 0; i < queue.length; i++) {
       const c = queue[i]
       if (c.rotateTo) {
-        if (inFlight !== null) {
-          const err = await inFlight
-          inFlight = null
-          if (err !== undefined) return this.failWrite(err, queue, i - 1)
-          this.completeWrite(a, queue, i - 1)
-        }
+        if (inFlight !== null && !(await this.settleWrite(a, queue, i - 1, inFlight, null))) return
+        inFlight = null
         try {
           await this.rotate(c.rotateTo)
         } catch (err) {
@@ -280,22 +276,27 @@ export class LogWriter {
       if (inFlight === null && a.allSynced && a.size > SEGMENT_HEADER_BYTES) setFrameFlags(c.buf, 0, FLAG_SYNCED_BEFORE, a.state.salt)
       const write = writeFully(a.fh, c.buf, 0, c.used, end).then(noError, asError)
       end += c.used
-      if (inFlight !== null) {
-        const err = await inFlight
-        if (err !== undefined) {
-          // Cut back only once no write is running, or the later one could land after the cut.
-          await write
-          return this.failWrite(err, queue, i - 1)
-        }
-        this.completeWrite(a, queue, i - 1)
-      }
+      if (inFlight !== null && !(await this.settleWrite(a, queue, i - 1, inFlight, write))) return
       inFlight = write
     }
-    if (inFlight !== null) {
-      const err = await inFlight
-      if (err !== undefined) return this.failWrite(err, queue, queue.length - 1)
-      this.completeWrite(a, queue, queue.length - 1)
+    if (inFlight !== null) await this.settleWrite(a, queue, queue.length - 1, inFlight, null)
+  }
+
+  /**
+   * Wait for the write of `queue[index]` and complete it, or on failure cut
+   * back and fail from it. Returns whether it completed. The cut waits for
+   * `later` (the next chunk's write, if issued) to settle first, or that write
+   * could land after the cut.
+   */
+  private async settleWrite(a: ActiveSegment, queue: Chunk[], index: number, write: Promise<unknown>, later: Promise<unknown> | null): Promise<boolean> {
+    const err = await write
+    if (err === undefined) {
+      this.completeWrite(a, queue, index)
+      return true
     }
+    if (later !== null) await later
+    await this.failWrite(err, queue, index)
+    return false
   }
 
   /** `queue[index]` is written (and every chunk before it): advance, acknowledge, recycle. */
