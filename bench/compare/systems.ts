@@ -46,6 +46,8 @@ export const SYSTEMS: readonly SystemConfig[] = [
   { id: 'sqlite-full', family: 'sqlite', label: 'SQLite (plainjob)', durability: 'WAL, synchronous=FULL', durabilityClass: 'fsync', sqlite: 'FULL' },
   { id: 'sqlite-normal', family: 'sqlite', label: 'SQLite (plainjob)', durability: 'WAL, synchronous=NORMAL', durabilityClass: 'periodic', sqlite: 'NORMAL' },
   { id: 'fastq', family: 'fastq', label: 'fastq', durability: 'in memory (ceiling)', durabilityClass: 'none' },
+  // Not a peer: the floor under any queue that logs its jobs (fastq dispatch + wq's WAL, no queue state). Never a ratio's divisor.
+  { id: 'fastq-wal', family: 'fastq', label: 'fastq + wq WAL', durability: 'buffered WAL, no queue state (floor)', durabilityClass: 'none' },
 ]
 
 /**
@@ -54,7 +56,7 @@ export const SYSTEMS: readonly SystemConfig[] = [
  * ceiling only for the two modes that keep jobs in process memory.
  */
 export function peerFor(wq: SystemConfig, family: Exclude<Family, 'wq'>): SystemConfig | undefined {
-  if (family === 'fastq') return wq.wq === 'buffered' || wq.wq === 'memory' ? SYSTEMS.find((s) => s.family === 'fastq') : undefined
+  if (family === 'fastq') return wq.wq === 'buffered' || wq.wq === 'memory' ? SYSTEMS.find((s) => s.id === 'fastq') : undefined
   return SYSTEMS.find((s) => s.family === family && s.durabilityClass === wq.durabilityClass)
 }
 
