@@ -20,6 +20,8 @@ export interface Options {
   /** scratch root for data directories and profiles */
   dir: string
   write: boolean
+  /** write RESULTS.md from the last full run's saved figures (and the current findings.md), measuring nothing */
+  renderLast: boolean
 }
 
 export const USAGE = `usage: pnpm bench [-- options]
@@ -35,7 +37,9 @@ export const USAGE = `usage: pnpm bench [-- options]
   --dir=PATH            scratch directory (default .data/bench-compare)
   --no-write            print the tables but do not touch bench/RESULTS.md
   --write               write bench/RESULTS.md even with --quick (which by default only prints, so a
-                        smoke run never replaces full results)`
+                        smoke run never replaces full results)
+  --render-last         measure nothing: write bench/RESULTS.md again from the last full run's figures
+                        (saved in <dir>/last-run.json), e.g. after editing bench/compare/findings.md`
 
 const DEFAULT_DIR = fileURLToPath(new URL('../../.data/bench-compare', import.meta.url))
 
@@ -63,6 +67,7 @@ export function parseOptions(argv: string[]): Options {
     sequentialBytes: (quick ? 32 : 512) * 2 ** 20,
     dir: DEFAULT_DIR,
     write: !quick,
+    renderLast: false,
   }
   for (const arg of argv) {
     const [flag, value = ''] = arg.split(/=(.*)/s, 2)
@@ -101,6 +106,9 @@ export function parseOptions(argv: string[]): Options {
         break
       case '--write':
         opts.write = true
+        break
+      case '--render-last':
+        opts.renderLast = true
         break
       case '--help':
       case '-h':

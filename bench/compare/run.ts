@@ -15,6 +15,7 @@ import type { WorkloadResult } from './measurement.js'
 import { parseOptions, type Options } from './options.js'
 import { redisVersion } from './redis-server.js'
 import { renderReport } from './report.js'
+import { loadRun, saveRun, savedRunFile } from './saved-run.js'
 import { int, ms } from './stats.js'
 import { selectSystems, type SystemConfig } from './systems.js'
 import { workloads, type Workload } from './workloads.js'
@@ -122,6 +123,11 @@ async function measureWorkloads(ctx: MeasureContext, collected: Collected): Prom
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2))
+  if (options.renderLast) {
+    writeSection('compare', renderReport(loadRun(savedRunFile(options.dir))))
+    console.log(`wrote the compare section of bench/RESULTS.md from ${savedRunFile(options.dir)}`)
+    return
+  }
   const started = performance.now()
   const collected: Collected = {
     options,
@@ -163,6 +169,8 @@ async function main(): Promise<void> {
     rmSync(runDir, { recursive: true, force: true })
   }
   collected.finishedAt = new Date()
+  // Quick runs are smoke tests: only a run whose figures could be written is kept for --render-last.
+  if (!options.quick) saveRun(savedRunFile(options.dir), collected)
   const markdown = renderReport(collected)
   console.log(`\n${markdown}\n`)
   if (options.write) {
