@@ -236,7 +236,8 @@ export class Wal {
   }
 
   private async compactNow(): Promise<{ removedSegments: string[]; removedSnapshots: string[] }> {
-    const newest = await this.latestSnapshot()
+    // Checked piece by piece, not loaded: a running service compacts after every automatic snapshot.
+    const newest = await this.snapshotStore.latestInfo(true)
     if (!newest) return { removedSegments: [], removedSnapshots: [] }
     const older = (await this.snapshots()).filter((s) => s.lsn < newest.lsn)
     const kept = older.slice(Math.max(0, older.length - this.keepSnapshots))
