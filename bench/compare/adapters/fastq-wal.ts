@@ -40,9 +40,12 @@ class SlabPool {
   private current = 0
   private used = 0
 
-  /** Copy `bytes` in; returns the slab index, the offset is `lastStart`. */
+  /** Where the last copy() put its bytes in its slab. */
   lastStart = 0
+
+  /** Copy `bytes` in; returns the slab index (the offset is `lastStart`). */
   copy(bytes: Uint8Array): number {
+    if (bytes.length > SLAB_BYTES) throw new RangeError(`job data of ${bytes.length} bytes does not fit a ${SLAB_BYTES}-byte slab`)
     if (this.used + bytes.length > SLAB_BYTES) {
       const retired = this.current
       this.current = this.free.pop() ?? this.slabs.push(Buffer.allocUnsafeSlow(SLAB_BYTES)) - 1
@@ -72,6 +75,7 @@ export async function openFastqWal(ctx: OpenContext): Promise<BenchQueue> {
   const handler = async (data: BenchJobData): Promise<void> => {
     hooks?.onStart(data)
   }
+  const pool = new SlabPool()
   const range = { start: 0, end: 0 }
   const queue = fastq<unknown, LoggedJob, void>((job, done) => {
     range.start = job.start
@@ -86,7 +90,6 @@ export async function openFastqWal(ctx: OpenContext): Promise<BenchQueue> {
     }, done)
   }, 1)
   queue.pause()
-  const pool = new SlabPool()
   /** Log the add and copy its data; the job is handed to the workers once the add is acknowledged. */
   const log = (data: BenchJobData): LoggedJob => {
     // Packed into msgpackr's reused buffer (as the engine does): the WAL copies it at once, the slab keeps a copy.
