@@ -3,7 +3,7 @@
  * publishing a new one durably (temp file with header, fsync, rename, fsync dir).
  */
 import type { FileHandle, FileSystem } from './fs/file-system.js'
-import { writeFully } from './fs/file-system.js'
+import { readFully, writeFully } from './fs/file-system.js'
 import { SEGMENT_HEADER_BYTES, decodeSegmentHeader, encodeSegmentHeader, type SegmentHeader } from './segment-header.js'
 import { joinPath, segmentFileName } from './segment-name.js'
 import type { SegmentInfo } from './types.js'
@@ -28,12 +28,7 @@ export function toSegmentInfo(s: SegmentState): SegmentInfo {
 /** Read and check a segment header; a string says what is wrong with it. */
 export async function readSegmentHeader(fh: FileHandle): Promise<SegmentHeader | string> {
   const buf = Buffer.alloc(SEGMENT_HEADER_BYTES)
-  let got = 0
-  while (got < SEGMENT_HEADER_BYTES) {
-    const n = await fh.read(buf, got, SEGMENT_HEADER_BYTES - got, got)
-    if (n === 0) break
-    got += n
-  }
+  const got = await readFully(fh, buf, 0, SEGMENT_HEADER_BYTES, 0)
   return decodeSegmentHeader(buf.subarray(0, got))
 }
 

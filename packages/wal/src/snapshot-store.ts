@@ -9,7 +9,7 @@
  */
 import { crc32 } from './crc32.js'
 import type { FileHandle, FileSystem } from './fs/file-system.js'
-import { readWholeFile, writeFully } from './fs/file-system.js'
+import { readFully, readWholeFile, writeFully } from './fs/file-system.js'
 import { groupListing, joinPath, snapshotFileName } from './segment-name.js'
 import type { Snapshot, SnapshotInfo, WalLogger } from './types.js'
 
@@ -28,17 +28,6 @@ function crcOfParts(parts: Uint8Array[]): number {
   let crc = 0
   for (const p of parts) crc = crc32(p, 0, p.length, crc)
   return crc
-}
-
-/** Read `length` bytes at `position` into `buf` from 0, looping on short reads; fewer only at end of file. */
-async function readFully(fh: FileHandle, buf: Buffer, length: number, position: number): Promise<number> {
-  let got = 0
-  while (got < length) {
-    const n = await fh.read(buf, got, length - got, position + got)
-    if (n === 0) break
-    got += n
-  }
-  return got
 }
 
 /** Parts are gathered into writes of up to this many bytes. */
@@ -170,7 +159,7 @@ export class SnapshotStore {
     const fh = await this.fs.open(path, 'read')
     try {
       const buf = Buffer.alloc(SNAPSHOT_HEADER_BYTES)
-      const n = await fh.read(buf, 0, buf.length, 0)
+      const n = await readFully(fh, buf, 0, buf.length, 0)
       if (n === SNAPSHOT_HEADER_BYTES && buf.toString('latin1', 0, 8) === MAGIC && crc32(buf, 0, 44) === buf.readUInt32LE(44)) return new Date(readU64(buf, 32))
       return fallback
     } finally {
@@ -193,12 +182,12 @@ export class SnapshotStore {
     try {
       const size = (await fh.stat()).size
       const buf = Buffer.allocUnsafe(Math.min(CHECK_PIECE, Math.max(size, SNAPSHOT_HEADER_BYTES)))
-      const headerBytes = await readFully(fh, buf, Math.min(size, SNAPSHOT_HEADER_BYTES), 0)
+      const headerBytes = await readFully(fh, buf, 0, Math.min(size, SNAPSHOT_HEADER_BYTES), 0)
       const h = checkHeader(name, lsn, buf, headerBytes < SNAPSHOT_HEADER_BYTES ? headerBytes : size)
       if (typeof h === 'string') return h
       let crc = 0
       for (let at = SNAPSHOT_HEADER_BYTES; at < size;) {
-        const n = await readFully(fh, buf, Math.min(buf.length, size - at), at)
+        const n = await readFully(fh, buf, 0, Math.min(buf.length, size - at), at)
         if (n === 0) return `snapshot body is ${at - SNAPSHOT_HEADER_BYTES} bytes, header says ${h.bodyLen}`
         crc = crc32(buf, 0, n, crc)
         at += n

@@ -71,15 +71,8 @@ export async function readWholeFile(fs: FileSystem, path: string): Promise<Buffe
     const buf = Buffer.allocUnsafe(size)
     let end = size // lowered to where a piece met end of file
     const readPiece = async (from: number, to: number): Promise<void> => {
-      let at = from
-      while (at < to) {
-        const n = await fh.read(buf, at, to - at, at)
-        if (n === 0) {
-          end = Math.min(end, at)
-          return
-        }
-        at += n
-      }
+      const n = await readFully(fh, buf, from, to - from, from)
+      if (n < to - from) end = Math.min(end, from + n)
     }
     let next = 0
     const worker = async (): Promise<void> => {
@@ -97,6 +90,20 @@ export async function readWholeFile(fs: FileSystem, path: string): Promise<Buffe
   } finally {
     await fh.close()
   }
+}
+
+/**
+ * Read `length` bytes at `position` into `buf[offset..]`, looping on short reads. Resolves with the count,
+ * which is less than `length` only where the file ends.
+ */
+export async function readFully(fh: FileHandle, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+  let got = 0
+  while (got < length) {
+    const n = await fh.read(buf, offset + got, length - got, position + got)
+    if (n === 0) break
+    got += n
+  }
+  return got
 }
 
 /** Write all of `buf[offset..offset+length)` at `position`, looping on short writes. */
