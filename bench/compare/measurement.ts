@@ -69,6 +69,8 @@ export interface DiskResult {
   fdatasyncAppendPerSec: number
   /** 1 MiB sequential writes then one fdatasync, MB/s (10^6 bytes) */
   sequentialWriteMBps: number
+  /** The same file rewritten while its pages are cached, no fdatasync, MB/s (absent in runs saved before it was measured) */
+  cachedRewriteMBps?: number
 }
 
 export interface BacklogResult {

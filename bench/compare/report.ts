@@ -180,7 +180,7 @@ function header(c: Collected): string {
   ]
   if (c.disk) {
     lines.push(
-      `- Disk (same directory, same run): ${int(c.disk.fdatasyncOverwritePerSec)} fdatasync/s rewriting 4 KiB in place, ${int(c.disk.fdatasyncAppendPerSec)} fdatasync/s appending 4 KiB, ${int(c.disk.sequentialWriteMBps)} MB/s sequential write. "disk use" is payload bytes/s as a share of that sequential rate; "jobs/fsync" is jobs/s over the fdatasync rate — above 1 only with group commit.`,
+      `- Disk (same directory, same run): ${int(c.disk.fdatasyncOverwritePerSec)} fdatasync/s rewriting 4 KiB in place, ${int(c.disk.fdatasyncAppendPerSec)} fdatasync/s appending 4 KiB, ${int(c.disk.sequentialWriteMBps)} MB/s sequential write${c.disk.cachedRewriteMBps === undefined ? '' : ` (${int(c.disk.cachedRewriteMBps)} MB/s rewriting the same pages while cached: a gap of several times means taking new pages into the page cache is the limit, not the device)`}. "disk use" is payload bytes/s as a share of that sequential rate; "jobs/fsync" is jobs/s over the fdatasync rate — above 1 only with group commit.`,
     )
   }
   for (const s of c.skipped) lines.push(`- **Skipped ${s.name}**: ${s.reason}`)

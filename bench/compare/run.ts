@@ -15,7 +15,7 @@ import type { WorkloadResult } from './measurement.js'
 import { parseOptions, type Options } from './options.js'
 import { redisVersion } from './redis-server.js'
 import { renderReport } from './report.js'
-import { loadRun, saveRun, savedRunFile } from './saved-run.js'
+import { keepsSavedRun, loadRun, saveRun, savedRunFile } from './saved-run.js'
 import { int, ms } from './stats.js'
 import { selectSystems, type SystemConfig } from './systems.js'
 import { workloads, type Workload } from './workloads.js'
@@ -72,7 +72,7 @@ async function measureDisk(ctx: MeasureContext, collected: Collected): Promise<v
   if (message.message.ok && message.message.result.type === 'disk') {
     collected.disk = message.message.result
     const d = collected.disk
-    console.log(`  ${int(d.fdatasyncOverwritePerSec)} fdatasync/s in place, ${int(d.fdatasyncAppendPerSec)} appending, ${int(d.sequentialWriteMBps)} MB/s sequential`)
+    console.log(`  ${int(d.fdatasyncOverwritePerSec)} fdatasync/s in place, ${int(d.fdatasyncAppendPerSec)} appending, ${int(d.sequentialWriteMBps)} MB/s sequential, ${int(d.cachedRewriteMBps ?? 0)} MB/s rewriting cached pages`)
   } else if (!message.message.ok) {
     collected.failures.push({ what: 'disk limits', system: 'disk', error: message.message.error })
   }
@@ -169,8 +169,7 @@ async function main(): Promise<void> {
     rmSync(runDir, { recursive: true, force: true })
   }
   collected.finishedAt = new Date()
-  // Quick runs are smoke tests: only a run whose figures could be written is kept for --render-last.
-  if (!options.quick) saveRun(savedRunFile(options.dir), collected)
+  if (keepsSavedRun(options)) saveRun(savedRunFile(options.dir), collected)
   const markdown = renderReport(collected)
   console.log(`\n${markdown}\n`)
   if (options.write) {

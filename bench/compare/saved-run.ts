@@ -6,6 +6,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Collected, RunResult } from './collected.js'
+import type { Options } from './options.js'
+
+/**
+ * Only a whole run is kept: a quick run is a smoke test, and a run narrowed with
+ * --only or --workloads (a before/after pair, say) would otherwise replace the
+ * full run's figures, and --render-last would then write a report of a few rows.
+ */
+export function keepsSavedRun(o: Pick<Options, 'quick' | 'only' | 'workloads'>): boolean {
+  return !o.quick && o.only === undefined && o.workloads === undefined
+}
 
 export function savedRunFile(scratchDir: string): string {
   return join(scratchDir, 'last-run.json')

@@ -1,6 +1,7 @@
 // Smoke test of the side-by-side benchmark harness (`pnpm bench -- --quick`): every selected system runs
 // every selected workload in its own child and reports a rate, a peer that cannot run here is skipped with
-// a printed reason (a fresh CI machine has no redis-server), and --no-write leaves RESULTS.md alone.
+// a printed reason (a fresh CI machine has no redis-server), the disk probe reports its four figures, and
+// --no-write leaves RESULTS.md alone.
 // It checks that the harness works, not how fast anything is.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -16,11 +17,11 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 const SYSTEMS = ['wq-memory', 'wq-os', 'wq-sync', 'fastq', 'fastq-wal', 'sqlite-normal', 'bullmq-off']
 const WORKLOADS = ['enqueue-one-100b', 'e2e-100b']
 
-it('pnpm bench --quick runs each system on each workload, or says why a peer is skipped, and writes nothing', () => {
+it('pnpm bench --quick runs each system on each workload, or says why a peer is skipped, probes the disk, and writes nothing', () => {
   const resultsBefore = readFileSync(path.join(root, 'bench/RESULTS.md'), 'utf8')
   const run = spawnSync(
     path.join(root, 'node_modules/.bin/tsx'),
-    ['bench/compare/run.ts', '--quick', '--no-write', `--only=${SYSTEMS.join(',')}`, `--workloads=${WORKLOADS.join(',')}`, '--count=300', `--dir=${scratch}`],
+    ['bench/compare/run.ts', '--quick', '--no-write', `--only=${[...SYSTEMS, 'disk'].join(',')}`, `--workloads=${WORKLOADS.join(',')}`, '--count=300', `--dir=${scratch}`],
     { cwd: root, encoding: 'utf8', timeout: 240_000 },
   )
   const output = `${run.stdout}\n${run.stderr}`
@@ -38,6 +39,9 @@ it('pnpm bench --quick runs each system on each workload, or says why a peer is 
     if (skipped.has(id)) continue
     expect(ran.get(id), `${id} ran every workload`).toBe(WORKLOADS.length)
   }
+  const disk = output.match(/([\d,]+) fdatasync\/s in place, ([\d,]+) appending, ([\d,]+) MB\/s sequential, ([\d,]+) MB\/s rewriting cached pages/)
+  expect(disk, output).not.toBeNull()
+  for (const figure of disk!.slice(1)) expect(Number(figure.replaceAll(',', ''))).toBeGreaterThan(0)
   expect(output).toMatch(/### End to end: enqueue 300 one by one/)
   expect(readFileSync(path.join(root, 'bench/RESULTS.md'), 'utf8')).toBe(resultsBefore)
 }, 300_000)

@@ -7,7 +7,7 @@ import { afterAll, expect, it } from 'vitest'
 import type { Collected, RunResult } from '../../bench/compare/collected.js'
 import { parseOptions } from '../../bench/compare/options.js'
 import { renderReport } from '../../bench/compare/report.js'
-import { loadRun, parseRun, saveRun, serializeRun } from '../../bench/compare/saved-run.js'
+import { keepsSavedRun, loadRun, parseRun, saveRun, serializeRun } from '../../bench/compare/saved-run.js'
 import { SYSTEMS } from '../../bench/compare/systems.js'
 import { workloads } from '../../bench/compare/workloads.js'
 
@@ -53,4 +53,13 @@ it('--render-last reads the file the run saved, and says what to do when there i
 it('--render-last is an option of its own', () => {
   expect(parseOptions(['--render-last']).renderLast).toBe(true)
   expect(parseOptions([]).renderLast).toBe(false)
+})
+
+it('only a whole run replaces the saved figures: not a quick run, nor one narrowed to some systems or workloads', () => {
+  expect(keepsSavedRun(parseOptions([]))).toBe(true)
+  expect(keepsSavedRun(parseOptions(['--no-write']))).toBe(true)
+  expect(keepsSavedRun(parseOptions(['--quick']))).toBe(false)
+  expect(keepsSavedRun(parseOptions(['--only=wq-buffered,fastq-wal']))).toBe(false)
+  expect(keepsSavedRun(parseOptions(['--workloads=e2e']))).toBe(false)
+  expect(keepsSavedRun(parseOptions(['--only=wq', '--workloads=e2e', '--runs=3', '--no-write']))).toBe(false)
 })
