@@ -9,12 +9,15 @@
  */
 import type { FileHandle } from './fs/file-system.js'
 import type { SegmentState } from './segment-file.js'
+import type { ZeroFill } from './zero-fill.js'
 
 export class ActiveSegment {
   /** Bytes written (whole frames only). */
   size: number
   /** Bytes covered by a completed fdatasync. */
   syncedSize: number
+  /** Zero-fills ahead of the writer (`preallocate`), or null. */
+  fill: ZeroFill | null = null
   private background: Promise<void> | null = null
   /** `size` when the last background sync started. */
   private backgroundFrom: number
@@ -33,6 +36,32 @@ export class ActiveSegment {
   /** Resolves once no background sync is running (never rejects: its failure went to its `onError`). */
   async idle(): Promise<void> {
     while (this.background !== null) await this.background
+  }
+
+  /**
+   * Resolves once neither a background sync nor a zero-fill is running: before
+   * the file is cut, sealed or closed. (A commit's fdatasync need not wait for a
+   * fill: both may run at once.)
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      if (this.background !== null) await this.background
+      else if (this.fill !== null && this.fill.busy) await this.fill.idle()
+      else return
+    }
+  }
+
+  /** Whether a fill may have left zeros past the last frame. */
+  get hasZeros(): boolean {
+    return this.fill !== null && this.fill.wroteZeros
+  }
+
+  /** Cut the zeros a fill left past the last frame, durably (call after `settled()`); throws the OS error. */
+  async cutZeros(): Promise<void> {
+    await this.fh.truncate(this.size)
+    // fsync, not fdatasync: the shrunken size is what must reach the disk.
+    await this.fh.sync()
+    this.fill?.cutTo(this.size)
   }
 
   /** fdatasync everything written so far (call after `idle()`); throws the OS error. */

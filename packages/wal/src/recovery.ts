@@ -103,6 +103,16 @@ export async function recover(fs: FileSystem, dir: string, opts: RecoverOptions)
     if (problem.kind === 'frame' && isLast) {
       const state = loaded.state
       const tail = await readTail(fs, state.path, problem.offset)
+      if (problem.stop?.zero && isAllZero(tail)) {
+        // Space zero-filled ahead of the writer (or a size the crash kept without the data): no record was
+        // ever there, nothing to keep aside. Cut it, so every segment ends at its last frame again.
+        await truncateDurably(fs, state.path, problem.offset)
+        state.bytes = problem.offset
+        report.droppedZeros = { file: state.path, offset: problem.offset, bytes: tail.length }
+        opts.logger?.info({ file: state.path, offset: problem.offset, bytes: tail.length, lastLsn: state.lastLsn }, 'WAL zero-filled space after the last record cut off')
+        segments.push(state)
+        continue
+      }
       const later = findLaterFrames(tail, state.salt, state.lastLsn, opts.maxRecordBytes)
       if (classifyBadFrame({ sealed: false, laterSyncedFrame: later.firstSynced >= 0 }) === 'torn-tail') {
         report.truncatedTail = await cutTornTail(fs, dir, state, problem.offset, tail, problem.reason, opts.logger)
@@ -118,6 +128,12 @@ export async function recover(fs: FileSystem, dir: string, opts: RecoverOptions)
   for (const s of segments) report.records += s.lastLsn - s.firstLsn + 1
   report.lastLsn = segments.length > 0 ? segments[segments.length - 1].lastLsn : 0
   return { segments, listing, report }
+}
+
+/** Whether every byte is zero (the scan already stopped at a zero type byte, so this is the rare path). */
+export function isAllZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false
+  return true
 }
 
 async function readTail(fs: FileSystem, path: string, from: number): Promise<Buffer> {

@@ -43,6 +43,15 @@ export interface WalOptions {
    * Default 8 MiB.
    */
   backgroundSyncBytes?: number
+  /**
+   * Zero-fill the active segment a few MiB ahead of the writer, each step
+   * fdatasynced, so a commit's fdatasync overwrites blocks already allocated and
+   * need not commit the file system's journal as well (on ext4 here: ~1.6× the
+   * fdatasync rate of appending). The zeros are cut off when a segment is sealed
+   * and at close; after a crash, recovery drops them. Costs one extra write of
+   * every byte. Default true in `sync` mode, false otherwise.
+   */
+  preallocate?: boolean
   /** Largest payload accepted (and believed when reading a length). Default 64 MiB. */
   maxRecordBytes?: number
   /** Snapshots kept by compact() besides the newest. Default 1. */
@@ -90,6 +99,8 @@ export interface RecoveryReport {
   lastLsn: number
   /** Set when a torn tail was cut off. */
   truncatedTail?: { file: string; offset: number; droppedBytes: number; savedAs: string }
+  /** Set when the last segment ended in zeros only (space zero-filled ahead, see `preallocate`) and they were cut off. */
+  droppedZeros?: { file: string; offset: number; bytes: number }
   /** Set when truncateAtCorruption cut the log at corruption. */
   cutAtCorruption?: { file: string; offset: number; reason: string; movedAside: string[] }
   removedTempFiles: string[]

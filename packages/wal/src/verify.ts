@@ -5,7 +5,7 @@
 import type { FileSystem } from './fs/file-system.js'
 import { readWholeFile } from './fs/file-system.js'
 import { FrameScanner } from './frame-scanner.js'
-import { loadSegment } from './recovery.js'
+import { isAllZero, loadSegment } from './recovery.js'
 import { classifyBadFrame, findLaterFrames } from './tail-classifier.js'
 import { groupListing, joinPath } from './segment-name.js'
 import type { SegmentState } from './segment-file.js'
@@ -52,15 +52,17 @@ export async function verifyLog(
     }
     records += result.frames
     state.lastLsn = result.lastLsn
+    // The last segment may end in zeros filled ahead of the writer (`preallocate`): the end of the log, not a problem.
+    let zeroTail = false
     if (result.stop) {
       let kind: VerifyProblem['kind'] = 'corruption'
-      if (!isLast) kind = 'corruption'
-      else {
+      if (isLast) {
         const tail = (await readWholeFile(fs, state.path)).subarray(result.stop.offset)
+        zeroTail = result.stop.zero && isAllZero(tail)
         const later = findLaterFrames(tail, state.salt, result.lastLsn, maxRecordBytes)
         kind = classifyBadFrame({ sealed: false, laterSyncedFrame: later.firstSynced >= 0 })
       }
-      problems.push({ file: state.path, offset: result.stop.offset, reason: result.stop.reason, kind })
+      if (!zeroTail) problems.push({ file: state.path, offset: result.stop.offset, reason: result.stop.reason, kind })
     }
     done += sizes[i]
     onProgress?.(done, total)

@@ -108,6 +108,7 @@ export class Wal {
           flushMs: opts.flushMs ?? 50,
           segmentBytes: opts.segmentBytes ?? 64 * MiB,
           backgroundSyncBytes: opts.backgroundSyncBytes ?? 8 * MiB,
+          preallocate: opts.preallocate ?? durability === 'sync',
           maxRecordBytes,
           logger: opts.logger,
         },

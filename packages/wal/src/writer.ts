@@ -17,6 +17,7 @@ import { SEGMENT_HEADER_BYTES, type SegmentHeader } from './segment-header.js'
 import type { FileHandle, FileSystem } from './fs/file-system.js'
 import { writeFully } from './fs/file-system.js'
 import type { Durability, WalLogger } from './types.js'
+import { LARGE_COMMIT_BYTES, ZeroFill } from './zero-fill.js'
 
 export interface WriterConfig {
   fs: FileSystem
@@ -29,6 +30,8 @@ export interface WriterConfig {
   segmentBytes: number
   /** Outside `sync` mode: fdatasync the active segment in the background after this many bytes (0: never). */
   backgroundSyncBytes: number
+  /** Zero-fill the active segment ahead of the writer (see ZeroFill). */
+  preallocate: boolean
   maxRecordBytes: number
   logger?: WalLogger
 }
@@ -57,6 +60,8 @@ export class LogWriter {
   private flushTimer: NodeJS.Timeout | null = null
   private intervalTimer: NodeJS.Timeout | null = null
   private readonly ackOnWrite: boolean
+  /** Bytes each fdatasync covered, as a moving average (decides whether zero-filling pays, see ZeroFill). */
+  private commitBytes = 0
 
   constructor(
     private readonly cfg: WriterConfig,
@@ -65,7 +70,7 @@ export class LogWriter {
     private readonly segments: SegmentState[],
   ) {
     const state = segments[segments.length - 1]
-    this.active = new ActiveSegment(fh, state)
+    this.active = this.openActive(fh, state)
     this.lastLsn = this.writtenLsn = this.syncedLsn = state.lastLsn
     this.enc = new ChunkEncoder(cfg.segmentBytes, state)
     this.ackOnWrite = cfg.durability === 'os' || cfg.durability === 'interval'
@@ -176,8 +181,29 @@ export class LogWriter {
       await this.sync().catch(() => {})
     }
     await this.idle()
-    await this.active.idle()
+    await this.active.settled()
+    if (!this.poisoned && this.active.hasZeros) {
+      // A closed log keeps no zeros: the next open then finds the segment exactly as long as its records.
+      await this.active.cutZeros().catch((err: unknown) => {
+        this.cfg.logger?.warn({ err, file: this.active.state.path }, 'WAL could not cut the zero-filled space off at close; the next open will')
+      })
+    }
     await this.active.fh.close().catch(() => {})
+  }
+
+  private openActive(fh: FileHandle, state: SegmentState): ActiveSegment {
+    const a = new ActiveSegment(fh, state)
+    if (this.cfg.preallocate) {
+      a.fill = new ZeroFill(
+        fh,
+        a.size,
+        this.cfg.segmentBytes,
+        (err) => this.poison(err),
+        (err) => this.cfg.logger?.warn({ err, file: state.path }, 'WAL could not zero-fill ahead; appending without it'),
+      )
+      a.fill.paused = this.commitBytes > LARGE_COMMIT_BYTES
+    }
+    return a
   }
 
   /** Resolves once no flush is running. */
@@ -272,10 +298,16 @@ export class LogWriter {
         a = this.active
         end = a.size
       }
+      const fillInTheWay = a.fill?.blocking(end + c.used) ?? null
+      if (fillInTheWay !== null) {
+        await fillInTheWay
+        if (this.poisoned) return
+      }
       // Tell recovery that everything before this frame was durable before it was written.
       if (inFlight === null && a.allSynced && a.size > SEGMENT_HEADER_BYTES) setFrameFlags(c.buf, 0, FLAG_SYNCED_BEFORE, a.state.salt)
       const write = writeFully(a.fh, c.buf, 0, c.used, end).then(noError, asError)
       end += c.used
+      a.fill?.ahead(end)
       if (inFlight !== null && !(await this.settleWrite(a, queue, i - 1, inFlight, write))) return
       inFlight = write
     }
@@ -334,6 +366,17 @@ export class LogWriter {
   /** Seal the active segment (fdatasync) and publish the next one. */
   private async rotate(header: SegmentHeader): Promise<void> {
     const old = this.active
+    await old.settled()
+    if (this.poisoned) throw this.poisoned
+    if (old.hasZeros) {
+      // A sealed segment must end at its last frame: zeros there would read as corruption.
+      try {
+        await old.cutZeros()
+      } catch (err) {
+        this.poison(err)
+        throw err
+      }
+    }
     if (!old.allSynced) await this.syncActive()
     if (this.poisoned) throw this.poisoned
     let created
@@ -345,7 +388,7 @@ export class LogWriter {
     }
     await old.idle()
     await old.fh.close().catch(() => {})
-    this.active = new ActiveSegment(created.fh, created.state)
+    this.active = this.openActive(created.fh, created.state)
     this.segments.push(created.state)
   }
 
@@ -354,6 +397,10 @@ export class LogWriter {
     await a.idle()
     if (this.poisoned) return
     const target = this.writtenLsn
+    if (a.fill !== null) {
+      this.commitBytes = this.commitBytes * 0.875 + (a.size - a.syncedSize) * 0.125
+      a.fill.paused = this.commitBytes > LARGE_COMMIT_BYTES
+    }
     try {
       await a.datasync()
     } catch (err) {
@@ -373,12 +420,13 @@ export class LogWriter {
   private async failWrite(err: unknown, queue: Chunk[], index: number): Promise<void> {
     const a = this.active
     const fromLsn = queue[index].firstLsn
-    await a.idle()
+    await a.settled()
     try {
       await a.fh.truncate(a.size)
       // Make the cut durable before anything is written after it: otherwise a power cut could bring back
       // the failed bytes, whose frames carry LSNs that later appends reuse.
       await a.fh.sync()
+      a.fill?.cutTo(a.size)
     } catch (truncErr) {
       this.cfg.logger?.error({ err: truncErr, file: a.state.path }, 'WAL could not cut a failed write back; poisoning')
       this.poison(err)
@@ -404,6 +452,8 @@ export class LogWriter {
   private poison(err: unknown): void {
     if (this.poisoned) return
     this.poisoned = err instanceof Error ? err : new Error(String(err))
+    // A fill's fdatasync must not make records durable after the one that failed: they were rejected.
+    this.active.fill?.stop()
     this.cfg.logger?.error({ err, dir: this.cfg.dir }, 'WAL poisoned by an I/O failure; reopen to recover')
     this.discardPending()
     this.waiters.rejectAll(this.poisoned)

@@ -26,7 +26,7 @@ export interface OpLogEntry {
   seq: number
   op: FsOp
   path: string
-  /** e.g. 'datasync' / 'sync' for fsync, `len@pos` for writes, the target of a rename. */
+  /** e.g. 'datasync' / 'sync' for fsync, `len@pos` for writes (`len@pos zeros` when every byte is zero: a zero-fill), the target of a rename. */
   detail?: string
   /** Set when this operation was made to fail (or to write short). */
   injected?: string
@@ -150,7 +150,7 @@ class FaultyFile implements FileHandle {
   }
 
   async write(buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
-    if (this.owner.check('write', this.path, `${length}@${position}`) === 'short' && length > 1) {
+    if (this.owner.check('write', this.path, `${length}@${position}${allZero(buf, offset, length) ? ' zeros' : ''}`) === 'short' && length > 1) {
       return this.inner.write(buf, offset, Math.floor(length / 2), position)
     }
     return this.inner.write(buf, offset, length, position)
@@ -189,4 +189,9 @@ class FaultyFile implements FileHandle {
     this.owner.check('close', this.path)
     return this.inner.close()
   }
+}
+
+function allZero(buf: Uint8Array, offset: number, length: number): boolean {
+  for (let i = offset; i < offset + length; i++) if (buf[i] !== 0) return false
+  return length > 0
 }
