@@ -194,7 +194,8 @@ export class FrameScanner {
   }
 }
 
-function isZero(buf: Uint8Array, from: number, to: number): boolean {
+/** Whether every byte of `buf[from, to)` is zero (unwritten or zero-filled space). */
+export function isZero(buf: Uint8Array, from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (buf[i] !== 0) return false
   return true
 }

@@ -5,7 +5,7 @@
  */
 import type { FileHandle, FileSystem } from './fs/file-system.js'
 import { readWholeFile, writeFully } from './fs/file-system.js'
-import { FrameScanner, type ScanStop } from './frame-scanner.js'
+import { FrameScanner, isZero, type ScanStop } from './frame-scanner.js'
 import { WalCorruptionError } from './errors.js'
 import { classifyBadFrame, findLaterFrames } from './tail-classifier.js'
 import { readSegmentHeader, type SegmentState } from './segment-file.js'
@@ -103,7 +103,7 @@ export async function recover(fs: FileSystem, dir: string, opts: RecoverOptions)
     if (problem.kind === 'frame' && isLast) {
       const state = loaded.state
       const tail = await readTail(fs, state.path, problem.offset)
-      if (problem.stop?.zero && isAllZero(tail)) {
+      if (problem.stop?.zero && isZero(tail, 0, tail.length)) {
         // Space zero-filled ahead of the writer (or a size the crash kept without the data): no record was
         // ever there, nothing to keep aside. Cut it, so every segment ends at its last frame again.
         await truncateDurably(fs, state.path, problem.offset)
@@ -128,12 +128,6 @@ export async function recover(fs: FileSystem, dir: string, opts: RecoverOptions)
   for (const s of segments) report.records += s.lastLsn - s.firstLsn + 1
   report.lastLsn = segments.length > 0 ? segments[segments.length - 1].lastLsn : 0
   return { segments, listing, report }
-}
-
-/** Whether every byte is zero (the scan already stopped at a zero type byte, so this is the rare path). */
-export function isAllZero(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false
-  return true
 }
 
 async function readTail(fs: FileSystem, path: string, from: number): Promise<Buffer> {

@@ -4,8 +4,8 @@
  */
 import type { FileSystem } from './fs/file-system.js'
 import { readWholeFile } from './fs/file-system.js'
-import { FrameScanner } from './frame-scanner.js'
-import { isAllZero, loadSegment } from './recovery.js'
+import { FrameScanner, isZero } from './frame-scanner.js'
+import { loadSegment } from './recovery.js'
 import { classifyBadFrame, findLaterFrames } from './tail-classifier.js'
 import { groupListing, joinPath } from './segment-name.js'
 import type { SegmentState } from './segment-file.js'
@@ -58,7 +58,7 @@ export async function verifyLog(
       let kind: VerifyProblem['kind'] = 'corruption'
       if (isLast) {
         const tail = (await readWholeFile(fs, state.path)).subarray(result.stop.offset)
-        zeroTail = result.stop.zero && isAllZero(tail)
+        zeroTail = result.stop.zero && isZero(tail, 0, tail.length)
         const later = findLaterFrames(tail, state.salt, result.lastLsn, maxRecordBytes)
         kind = classifyBadFrame({ sealed: false, laterSyncedFrame: later.firstSynced >= 0 })
       }

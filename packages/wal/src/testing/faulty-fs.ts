@@ -3,6 +3,7 @@
  * errors (ENOSPC, EIO, …) at the Nth operation of a kind, once (transient) or
  * from then on (persistent), optionally as a short write first.
  */
+import { isZero } from '../frame-scanner.js'
 import type { FileHandle, FileStat, FileSystem, OpenMode } from '../fs/file-system.js'
 import { fsError } from './fs-error.js'
 
@@ -150,7 +151,7 @@ class FaultyFile implements FileHandle {
   }
 
   async write(buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
-    if (this.owner.check('write', this.path, `${length}@${position}${allZero(buf, offset, length) ? ' zeros' : ''}`) === 'short' && length > 1) {
+    if (this.owner.check('write', this.path, `${length}@${position}${length > 0 && isZero(buf, offset, offset + length) ? ' zeros' : ''}`) === 'short' && length > 1) {
       return this.inner.write(buf, offset, Math.floor(length / 2), position)
     }
     return this.inner.write(buf, offset, length, position)
@@ -189,9 +190,4 @@ class FaultyFile implements FileHandle {
     this.owner.check('close', this.path)
     return this.inner.close()
   }
-}
-
-function allZero(buf: Uint8Array, offset: number, length: number): boolean {
-  for (let i = offset; i < offset + length; i++) if (buf[i] !== 0) return false
-  return length > 0
 }
