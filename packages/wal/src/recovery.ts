@@ -4,7 +4,7 @@
  * corruption or (truncateAtCorruption) cut the log there, moving the rest aside.
  */
 import type { FileHandle, FileSystem } from './fs/file-system.js'
-import { readWholeFile, writeFully } from './fs/file-system.js'
+import { readFileFrom, writeFully } from './fs/file-system.js'
 import { FrameScanner, isZero, type ScanStop } from './frame-scanner.js'
 import { WalCorruptionError } from './errors.js'
 import { classifyBadFrame, findLaterFrames } from './tail-classifier.js'
@@ -102,7 +102,7 @@ export async function recover(fs: FileSystem, dir: string, opts: RecoverOptions)
     }
     if (problem.kind === 'frame' && isLast) {
       const state = loaded.state
-      const tail = await readTail(fs, state.path, problem.offset)
+      const tail = await readFileFrom(fs, state.path, problem.offset)
       if (problem.stop?.zero && isZero(tail, 0, tail.length)) {
         // Space zero-filled ahead of the writer (or a size the crash kept without the data): no record was
         // ever there, nothing to keep aside. Cut it, so every segment ends at its last frame again.
@@ -128,11 +128,6 @@ export async function recover(fs: FileSystem, dir: string, opts: RecoverOptions)
   for (const s of segments) report.records += s.lastLsn - s.firstLsn + 1
   report.lastLsn = segments.length > 0 ? segments[segments.length - 1].lastLsn : 0
   return { segments, listing, report }
-}
-
-async function readTail(fs: FileSystem, path: string, from: number): Promise<Buffer> {
-  const whole = await readWholeFile(fs, path)
-  return whole.subarray(from)
 }
 
 /** Copy `bytes` aside as `<name>.<tag>-<offset>`, fsynced; returns the new name. */
@@ -192,7 +187,7 @@ async function cutAtCorruption(
     movedAside.push(`${later.name}.corrupt`)
   }
   if (problem.kind === 'frame') {
-    const tail = await readTail(fs, state.path, problem.offset)
+    const tail = await readFileFrom(fs, state.path, problem.offset)
     movedAside.unshift(await saveAside(fs, dir, state.name, 'corrupt', problem.offset, tail))
     await truncateDurably(fs, state.path, problem.offset)
     state.bytes = problem.offset

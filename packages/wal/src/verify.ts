@@ -3,7 +3,7 @@
  * segment contiguity, and every snapshot. Never changes anything.
  */
 import type { FileSystem } from './fs/file-system.js'
-import { readWholeFile } from './fs/file-system.js'
+import { readFileFrom } from './fs/file-system.js'
 import { FrameScanner, isZero } from './frame-scanner.js'
 import { loadSegment } from './recovery.js'
 import { classifyBadFrame, findLaterFrames } from './tail-classifier.js'
@@ -57,10 +57,12 @@ export async function verifyLog(
     if (result.stop) {
       let kind: VerifyProblem['kind'] = 'corruption'
       if (isLast) {
-        const tail = (await readWholeFile(fs, state.path)).subarray(result.stop.offset)
+        const tail = await readFileFrom(fs, state.path, result.stop.offset)
         zeroTail = result.stop.zero && isZero(tail, 0, tail.length)
-        const later = findLaterFrames(tail, state.salt, result.lastLsn, maxRecordBytes)
-        kind = classifyBadFrame({ sealed: false, laterSyncedFrame: later.firstSynced >= 0 })
+        if (!zeroTail) {
+          const later = findLaterFrames(tail, state.salt, result.lastLsn, maxRecordBytes)
+          kind = classifyBadFrame({ sealed: false, laterSyncedFrame: later.firstSynced >= 0 })
+        }
       }
       if (!zeroTail) problems.push({ file: state.path, offset: result.stop.offset, reason: result.stop.reason, kind })
     }
