@@ -106,7 +106,7 @@ export class Wal {
           // One write chunk: a full chunk held back only delays the writer (4 KiB jobs end to end: +12 % over 1 MiB).
           bufferBytes: opts.bufferBytes ?? CHUNK_BYTES,
           flushMs: opts.flushMs ?? 50,
-          segmentBytes: opts.segmentBytes ?? 64 * MiB,
+          segmentBytes: opts.segmentBytes ?? 256 * MiB,
           backgroundSyncBytes: opts.backgroundSyncBytes ?? 8 * MiB,
           preallocate: opts.preallocate ?? durability === 'sync',
           maxRecordBytes,
