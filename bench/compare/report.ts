@@ -168,6 +168,8 @@ export function targetRows(c: Collected): string[][] {
 
 function header(c: Collected): string {
   const o = c.options
+  // A run saved before --target-runs existed ran every workload --runs times.
+  const targetRuns = o.targetRuns ?? o.runs
   const lines = [
     '## Side by side with the queues users would pick instead',
     '',
@@ -175,7 +177,7 @@ function header(c: Collected): string {
     '',
     `- Machine: ${c.machine}`,
     `- Versions: ${Object.entries(c.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-    `- Each throughput figure is the median of ${o.runs} run${o.runs > 1 ? 's' : ''} (min–max in brackets); steady-state rows are one run each. Every run is a fresh child process with a fresh data directory${c.systems.some((s) => s.family === 'bullmq') ? ' (and a fresh redis-server)' : ''}. A run stops after ${o.maxSeconds} s and reports the jobs it finished (marked †; a process run whose prefill was cut short is marked too).`,
+    `- Each throughput figure is the median of ${runsText(o.runs)}${targetRuns !== o.runs ? `, and of ${runsText(targetRuns)} in the end-to-end tables, which the targets are judged on` : ''} (min–max in brackets); steady-state rows are one run each. Every run is a fresh child process with a fresh data directory${c.systems.some((s) => s.family === 'bullmq') ? ' (and a fresh redis-server)' : ''}. A run stops after ${o.maxSeconds} s and reports the jobs it finished (marked †; a process run whose prefill was cut short is marked too).`,
     '- Ratios: each wq row divided by the peer configuration with the same durability (fsync before ack: BullMQ `appendfsync always`, SQLite `FULL`; periodic fsync: `everysec`, `NORMAL`; none: Redis without persistence, and fastq for `buffered`/`memory`). Above 1× wq is faster.',
   ]
   if (c.disk) {
@@ -208,4 +210,8 @@ export function renderReport(c: Collected): string {
   const findings = readFindings()
   if (findings) parts.push('### Findings from profiles (bench/compare/findings.md)', findings)
   return parts.join('\n\n')
+}
+
+function runsText(n: number): string {
+  return `${n} run${n > 1 ? 's' : ''}`
 }

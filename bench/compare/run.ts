@@ -18,7 +18,7 @@ import { renderReport } from './report.js'
 import { keepsSavedRun, loadRun, saveRun, savedRunFile } from './saved-run.js'
 import { int, ms } from './stats.js'
 import { selectSystems, type SystemConfig } from './systems.js'
-import { workloads, type Workload } from './workloads.js'
+import { runsOf, workloads, type Workload } from './workloads.js'
 import { machineFacts, writeSection } from '../results-md.js'
 
 const require = createRequire(import.meta.url)
@@ -76,11 +76,6 @@ async function measureDisk(ctx: MeasureContext, collected: Collected): Promise<v
   } else if (!message.message.ok) {
     collected.failures.push({ what: 'disk limits', system: 'disk', error: message.message.error })
   }
-}
-
-/** Steady-state runs are long and their percentiles already rest on thousands of samples: one run each. */
-function runsOf(workload: Workload, options: Options): number {
-  return workload.kind === 'steady' ? 1 : options.runs
 }
 
 async function measureWorkloads(ctx: MeasureContext, collected: Collected): Promise<void> {

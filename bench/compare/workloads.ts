@@ -3,6 +3,8 @@
  * definition per table in RESULTS.md.
  */
 
+import type { Options } from './options.js'
+
 export type WorkloadKind = 'enqueue-one' | 'enqueue-bulk' | 'process' | 'e2e' | 'steady'
 
 export interface Workload {
@@ -71,4 +73,14 @@ export function workloads(sizes: WorkloadSizes): Workload[] {
     }
   }
   return list
+}
+
+/**
+ * Steady-state runs are long and their percentiles already rest on thousands of samples: one run each.
+ * The end-to-end runs decide the targets, and this machine's speed drifts by 20–40 % from minute to
+ * minute: a median of five moves less than a median of three.
+ */
+export function runsOf(workload: Workload, options: Pick<Options, 'runs' | 'targetRuns'>): number {
+  if (workload.kind === 'steady') return 1
+  return workload.kind === 'e2e' ? options.targetRuns : options.runs
 }
