@@ -57,6 +57,12 @@ export interface WalOptions {
    * every byte. Default true in `sync` mode, false otherwise.
    */
   preallocate?: boolean
+  /**
+   * Chunk writes (up to 256 KiB each) issued at once, at most; they complete
+   * and are acknowledged in order. More than the thread pool's four threads
+   * keeps a pool thread busy, which is cheaper here than waking one. Default 6.
+   */
+  writesInFlight?: number
   /** Largest payload accepted (and believed when reading a length). Default 64 MiB. */
   maxRecordBytes?: number
   /** Snapshots kept by compact() besides the newest. Default 1. */

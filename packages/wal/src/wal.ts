@@ -69,6 +69,9 @@ export class Wal {
     const fs = opts.fs ?? nodeFs
     const durability = opts.durability ?? 'sync'
     if (!['sync', 'interval', 'os', 'buffered'].includes(durability)) throw new RangeError(`unknown durability mode ${durability}`)
+    if (opts.writesInFlight !== undefined && !(Number.isInteger(opts.writesInFlight) && opts.writesInFlight >= 1)) {
+      throw new RangeError(`writesInFlight must be a whole number of at least 1, got ${opts.writesInFlight}`)
+    }
     const maxRecordBytes = opts.maxRecordBytes ?? 64 * MiB
     await fs.mkdir(opts.dir)
     const lock = await acquireLock(fs, opts.dir)
@@ -109,6 +112,7 @@ export class Wal {
           segmentBytes: opts.segmentBytes ?? 256 * MiB,
           backgroundSyncBytes: opts.backgroundSyncBytes ?? 8 * MiB,
           preallocate: opts.preallocate ?? durability === 'sync',
+          writesInFlight: opts.writesInFlight ?? 6,
           maxRecordBytes,
           logger: opts.logger,
         },

@@ -1,6 +1,6 @@
 /**
  * The append path: encodes records into pooled chunks, writes them with
- * at most two writes in flight (completed in order), fdatasyncs per durability mode (group commit in
+ * up to `writesInFlight` writes in flight (completed in order), fdatasyncs per durability mode (group commit in
  * `sync`), rotates segments, and settles the durability promises in LSN order.
  * Failures (README "Failures"): a failed write is cut back and every append from
  * the first lost record on is rejected (their LSNs are reused, the log stays
@@ -32,6 +32,8 @@ export interface WriterConfig {
   backgroundSyncBytes: number
   /** Zero-fill the active segment ahead of the writer (see ZeroFill). */
   preallocate: boolean
+  /** Chunk writes issued at once, at most (see writeQueued). */
+  writesInFlight: number
   maxRecordBytes: number
   logger?: WalLogger
 }
@@ -268,12 +270,15 @@ export class LogWriter {
   }
 
   /**
-   * Write `queue` in order with up to two chunk writes in flight at increasing
-   * positions, and complete them in order. Why two: a write's callback waits
-   * for the event loop, so while the main thread runs a long task one write in
-   * flight leaves the disk thread idle; a second keeps it busy. Measured with
-   * 256 KiB writes under a main thread busy in 0.5 ms turns: 320–400 MB/s with
-   * one in flight, ~900 MB/s with two; 4 KiB jobs end to end, `buffered`: +5–8 %.
+   * Write `queue` in order with up to `writesInFlight` chunk writes in flight at
+   * increasing positions, and complete them in order. Why more than one: a
+   * write's callback waits for the event loop, so while the main thread runs a
+   * long task one write in flight leaves the disk thread idle (256 KiB writes
+   * under a main thread busy in 0.5 ms turns: 320–400 MB/s with one, ~900 MB/s
+   * with two). Why more than the thread pool's four threads: a pool thread
+   * that finds work queued takes it without being woken, and waking one costs
+   * the main thread dearly on this VM. 4 KiB jobs end to end in `os` mode: six
+   * in flight +4–9 % over two (bench/compare/findings.md).
    *
    * Safe for recovery: a later chunk may land before an earlier one, but
    * nothing is acknowledged past a chunk that has not completed, and a frame
@@ -283,12 +288,20 @@ export class LogWriter {
   private async writeQueued(queue: Chunk[]): Promise<void> {
     let a = this.active
     let end = a.size
-    let inFlight: Promise<unknown> | null = null
+    const flights: { write: Promise<unknown>; index: number }[] = []
+    // Complete the oldest writes until at most `keep` are in flight; false once one failed (it was cut back).
+    const drainTo = async (keep: number): Promise<boolean> => {
+      while (flights.length > keep) {
+        const f = flights.shift()!
+        const later = flights.length === 0 ? null : Promise.all(flights.map((x) => x.write))
+        if (!(await this.settleWrite(a, queue, f.index, f.write, later))) return false
+      }
+      return true
+    }
     for (let i = 0; i < queue.length; i++) {
       const c = queue[i]
       if (c.rotateTo) {
-        if (inFlight !== null && !(await this.settleWrite(a, queue, i - 1, inFlight, null))) return
-        inFlight = null
+        if (!(await drainTo(0))) return
         try {
           await this.rotate(c.rotateTo)
         } catch (err) {
@@ -304,21 +317,21 @@ export class LogWriter {
         if (this.poisoned) return
       }
       // Tell recovery that everything before this frame was durable before it was written.
-      if (inFlight === null && a.allSynced && a.size > SEGMENT_HEADER_BYTES) setFrameFlags(c.buf, 0, FLAG_SYNCED_BEFORE, a.state.salt)
+      if (flights.length === 0 && a.allSynced && a.size > SEGMENT_HEADER_BYTES) setFrameFlags(c.buf, 0, FLAG_SYNCED_BEFORE, a.state.salt)
       const write = writeFully(a.fh, c.buf, 0, c.used, end).then(noError, asError)
       end += c.used
       a.fill?.ahead(end)
-      if (inFlight !== null && !(await this.settleWrite(a, queue, i - 1, inFlight, write))) return
-      inFlight = write
+      flights.push({ write, index: i })
+      if (!(await drainTo(this.cfg.writesInFlight - 1))) return
     }
-    if (inFlight !== null) await this.settleWrite(a, queue, queue.length - 1, inFlight, null)
+    await drainTo(0)
   }
 
   /**
    * Wait for the write of `queue[index]` and complete it, or on failure cut
    * back and fail from it. Returns whether it completed. The cut waits for
-   * `later` (the next chunk's write, if issued) to settle first, or that write
-   * could land after the cut.
+   * `later` (the later chunks' writes in flight, if any) to settle first, or
+   * one could land after the cut.
    */
   private async settleWrite(a: ActiveSegment, queue: Chunk[], index: number, write: Promise<unknown>, later: Promise<unknown> | null): Promise<boolean> {
     const err = await write

@@ -1,5 +1,5 @@
 /**
- * The writer keeps up to two chunk writes in flight. These tests hold each
+ * The writer keeps up to `writesInFlight` chunk writes in flight (default 6). These tests hold each
  * chunk write at a gate and finish them out of order, to show that nothing is
  * acknowledged past an unfinished write, that a failure cuts back to the last
  * completed write whatever landed after it, and that a crash with a later chunk
@@ -77,11 +77,11 @@ async function readBack(fs: FileSystem): Promise<{ lsns: number[]; payloads: Buf
   return { lsns, payloads, wal }
 }
 
-describe('two chunk writes in flight', () => {
+describe('two chunk writes in flight (writesInFlight: 2)', () => {
   it('issues a second write while the first runs, never a third, and acknowledges in LSN order', async () => {
     const mem = new MemoryFs()
     const { fs, held, untilHeld } = heldWrites(mem)
-    const wal = await Wal.open({ dir: '/w', fs, durability: 'os' })
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os', writesInFlight: 2 })
     const a = [1, 2, 3].map((i) => tracked(wal.append(payloadFor(i, BIG))))
     await untilHeld(2)
     await settle()
@@ -111,7 +111,7 @@ describe('two chunk writes in flight', () => {
   it('the first write failing after the second landed cuts the file back before both and rejects from the first', async () => {
     const mem = new MemoryFs()
     const { fs, held, untilHeld } = heldWrites(mem)
-    const wal = await Wal.open({ dir: '/w', fs, durability: 'os' })
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os', writesInFlight: 2 })
     expect(await wal.append(payloadFor(0, 40))).toBe(1)
     const segment = wal.segments()[0].file
     const sizeBefore = (await mem.stat(segment)).size
@@ -138,7 +138,7 @@ describe('two chunk writes in flight', () => {
   it('the second write failing after the first landed keeps the first and rejects from the second', async () => {
     const mem = new MemoryFs()
     const { fs, held, untilHeld } = heldWrites(mem)
-    const wal = await Wal.open({ dir: '/w', fs, durability: 'os' })
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os', writesInFlight: 2 })
     const a = [1, 2, 3].map((i) => tracked(wal.append(payloadFor(i, BIG))))
     await untilHeld(2)
     held[1].fail('ENOSPC')
@@ -164,7 +164,7 @@ describe('two chunk writes in flight', () => {
   it('a crash with the second chunk on disk and the first not reads as a torn tail, not corruption', async () => {
     const mem = new MemoryFs()
     const { fs, held, untilHeld } = heldWrites(mem)
-    const wal = await Wal.open({ dir: '/w', fs, durability: 'os' })
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os', writesInFlight: 2 })
     // A synced record first, so the segment is fully synced when the big chunks are written: the first of
     // them may then say "everything before me was durable", and the second, written alongside it, must not.
     expect(await wal.append(payloadFor(0, 40))).toBe(1)
@@ -190,5 +190,109 @@ describe('two chunk writes in flight', () => {
     await held[0].land()
     await Promise.all(a.map((t) => t.promise))
     await wal.close()
+  })
+})
+
+describe('as many writes in flight as allowed, never more', () => {
+  for (const allowed of [1, 3, undefined]) {
+    const n = allowed ?? 6
+    it(`writesInFlight ${allowed ?? 'by default'}: issues ${n} at once, never ${n + 1}, and acknowledges in LSN order however they land`, async () => {
+      const mem = new MemoryFs()
+      const { fs, held, untilHeld } = heldWrites(mem)
+      const wal = await Wal.open({ dir: '/w', fs, durability: 'os', writesInFlight: allowed })
+      const a = Array.from({ length: n + 2 }, (_, i) => tracked(wal.append(payloadFor(i + 1, BIG))))
+      await untilHeld(n)
+      await settle()
+      expect(held.length).toBe(n)
+      for (let i = 1; i < n; i++) expect(held[i].position).toBeGreaterThan(held[i - 1].position)
+
+      // All but the first land: nothing may be acknowledged, and no further write may start.
+      for (let i = n - 1; i >= 1; i--) await held[i].land()
+      await settle()
+      expect(a.filter((t) => t.lsn !== undefined)).toEqual([])
+      expect(held.length).toBe(n)
+
+      await held[0].land()
+      await a[n - 1].promise
+      expect(a.slice(0, n).map((t) => t.lsn)).toEqual(Array.from({ length: n }, (_, i) => i + 1))
+      for (let i = n; i < n + 2; i++) {
+        await untilHeld(i + 1)
+        await held[i].land()
+      }
+      expect(await a[n + 1].promise).toBe(n + 2)
+      await wal.close()
+
+      const back = await readBack(mem)
+      expect(back.lsns).toEqual(Array.from({ length: n + 2 }, (_, i) => i + 1))
+      back.payloads.forEach((p, i) => expect(p.equals(payloadFor(i + 1, BIG))).toBe(true))
+      await back.wal.close()
+    })
+  }
+
+  it('a middle write failing waits for every later write in flight, cuts back to the last completed one and rejects from it', async () => {
+    const mem = new MemoryFs()
+    const { fs, held, untilHeld } = heldWrites(mem)
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os', writesInFlight: 4 })
+    const a = [1, 2, 3, 4, 5].map((i) => tracked(wal.append(payloadFor(i, BIG))))
+    await untilHeld(4)
+    await held[0].land()
+    await a[0].promise
+    expect(a[0].lsn).toBe(1)
+    await untilHeld(5) // the first completed, so the fifth went out
+    held[1].fail('EIO')
+    await held[3].land()
+    await held[2].land()
+    await settle()
+    // The fifth write is still out: the cut must wait for it, or it could land after the cut.
+    expect(a[1].err).toBeUndefined()
+    await held[4].land()
+    await Promise.all(a.map((t) => t.promise))
+    for (const t of a.slice(1)) expect(t.err?.code).toBe('EIO')
+    expect(wal.poisoned).toBeNull()
+
+    expect(await wal.append(payloadFor(6, 40))).toBe(2)
+    await wal.close()
+    const back = await readBack(mem)
+    expect(back.wal.recovery.truncatedTail).toBeUndefined()
+    expect(back.lsns).toEqual([1, 2])
+    expect(back.payloads[0].equals(payloadFor(1, BIG))).toBe(true)
+    expect(back.payloads[1].equals(payloadFor(6, 40))).toBe(true)
+    await back.wal.close()
+  })
+
+  it('a crash with later chunks on disk and the first not reads as a torn tail, not corruption', async () => {
+    const mem = new MemoryFs()
+    const { fs, held, untilHeld } = heldWrites(mem)
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'os' })
+    // Synced first, so the first big chunk may say "everything before me was durable"; the others must not.
+    expect(await wal.append(payloadFor(0, 40))).toBe(1)
+    await wal.sync()
+    const a = [1, 2, 3, 4].map((i) => tracked(wal.append(payloadFor(i, BIG))))
+    await untilHeld(4)
+    for (const i of [3, 1, 2]) await held[i].land()
+    await settle()
+    expect(a.filter((t) => t.lsn !== undefined)).toEqual([])
+
+    for (const unsynced of ['keep', 'drop'] as const) {
+      const image = mem.crash({ unsynced })
+      let back
+      try {
+        back = await readBack(image)
+      } catch (err) {
+        expect.unreachable(`recovery refused the image (${unsynced}): ${err instanceof WalCorruptionError ? err.message : String(err)}`)
+      }
+      expect(back.lsns).toEqual([1])
+      if (unsynced === 'keep') expect(back.wal.recovery.truncatedTail).toBeDefined()
+      await back.wal.close()
+    }
+    await held[0].land()
+    await Promise.all(a.map((t) => t.promise))
+    await wal.close()
+  })
+
+  it('refuses a writesInFlight that is not a whole number of at least 1', async () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      await expect(Wal.open({ dir: '/w', fs: new MemoryFs(), writesInFlight: bad })).rejects.toThrow(/writesInFlight must be a whole number of at least 1/)
+    }
   })
 })
