@@ -1,23 +1,22 @@
 /**
- * The append path: encodes records into pooled chunks, writes them with
- * up to `writesInFlight` writes in flight (completed in order), fdatasyncs per durability mode (group commit in
+ * The append path: encodes records into pooled chunks, writes them in passes
+ * (write-pass.ts: several writes in flight, completed in order), fdatasyncs per durability mode (group commit in
  * `sync`), rotates segments, and settles the durability promises in LSN order.
  * Failures (README "Failures"): a failed write is cut back and every append from
  * the first lost record on is rejected (their LSNs are reused, the log stays
  * contiguous); a failed fsync or cut-back poisons the writer.
  */
 import { ActiveSegment } from './active-segment.js'
-import { setFrameFlags, FLAG_SYNCED_BEFORE } from './frame.js'
 import type { Chunk } from './batch.js'
 import { ChunkEncoder } from './chunk-encoder.js'
 import { LsnWaiters } from './waiters.js'
 import { RecordTooLargeError, WalClosedError, WalPoisonedError } from './errors.js'
 import { createSegment, SegmentPublishError, type SegmentState } from './segment-file.js'
-import { SEGMENT_HEADER_BYTES, type SegmentHeader } from './segment-header.js'
+import type { SegmentHeader } from './segment-header.js'
 import type { FileHandle, FileSystem } from './fs/file-system.js'
-import { writeFully } from './fs/file-system.js'
 import type { Durability, WalLogger } from './types.js'
 import { LARGE_COMMIT_BYTES, ZeroFill } from './zero-fill.js'
+import { writePass, type WritePassHooks } from './write-pass.js'
 
 export interface WriterConfig {
   fs: FileSystem
@@ -32,7 +31,7 @@ export interface WriterConfig {
   backgroundSyncBytes: number
   /** Zero-fill the active segment ahead of the writer (see ZeroFill). */
   preallocate: boolean
-  /** Chunk writes issued at once, at most (see writeQueued). */
+  /** Chunk writes issued at once, at most (see write-pass.ts). */
   writesInFlight: number
   maxRecordBytes: number
   logger?: WalLogger
@@ -64,6 +63,13 @@ export class LogWriter {
   private readonly ackOnWrite: boolean
   /** Bytes each fdatasync covered, as a moving average (decides whether zero-filling pays, see ZeroFill). */
   private commitBytes = 0
+  private readonly passHooks: WritePassHooks = {
+    active: () => this.active,
+    rotate: (header) => this.rotate(header),
+    completed: (a, queue, index) => this.completeWrite(a, queue, index),
+    failed: (err, queue, index) => this.failWrite(err, queue, index),
+    poisoned: () => this.poisoned !== null,
+  }
 
   constructor(
     private readonly cfg: WriterConfig,
@@ -244,7 +250,7 @@ export class LogWriter {
         const queue = this.enc.take()
         const wrote = queue.length > 0
         if (wrote) {
-          await this.writeQueued(queue)
+          await writePass(queue, this.cfg.writesInFlight, this.passHooks)
           if (this.poisoned) break
           if (this.ackOnWrite) this.waiters.resolveThrough(this.writtenLsn)
         }
@@ -267,81 +273,6 @@ export class LogWriter {
       this.idleWaiters = []
       for (const f of idle) f()
     }
-  }
-
-  /**
-   * Write `queue` in order with up to `writesInFlight` chunk writes in flight at
-   * increasing positions, and complete them in order. Why more than one: a
-   * write's callback waits for the event loop, so while the main thread runs a
-   * long task one write in flight leaves the disk thread idle (256 KiB writes
-   * under a main thread busy in 0.5 ms turns: 320–400 MB/s with one, ~900 MB/s
-   * with two). Why more than the thread pool's four threads: a pool thread
-   * that finds work queued takes it without being woken, and waking one costs
-   * the main thread dearly on this VM. 4 KiB jobs end to end in `os` mode: six
-   * in flight +4–9 % over two (bench/compare/findings.md).
-   *
-   * Safe for recovery: a later chunk may land before an earlier one, but
-   * nothing is acknowledged past a chunk that has not completed, and a frame
-   * gets FLAG_SYNCED_BEFORE only when no other write is in flight, so a hole
-   * left by a crash sits in the unsynced tail and reads as a torn tail.
-   */
-  private async writeQueued(queue: Chunk[]): Promise<void> {
-    let a = this.active
-    let end = a.size
-    const flights: { write: Promise<unknown>; index: number }[] = []
-    // Complete the oldest writes until at most `keep` are in flight; false once one failed (it was cut back).
-    const drainTo = async (keep: number): Promise<boolean> => {
-      while (flights.length > keep) {
-        const f = flights.shift()!
-        const later = flights.length === 0 ? null : Promise.all(flights.map((x) => x.write))
-        if (!(await this.settleWrite(a, queue, f.index, f.write, later))) return false
-      }
-      return true
-    }
-    for (let i = 0; i < queue.length; i++) {
-      const c = queue[i]
-      if (c.rotateTo) {
-        if (!(await drainTo(0))) return
-        try {
-          await this.rotate(c.rotateTo)
-        } catch (err) {
-          if (!this.poisoned) await this.failWrite(err, queue, i)
-          return
-        }
-        a = this.active
-        end = a.size
-      }
-      const fillInTheWay = a.fill?.blocking(end + c.used) ?? null
-      if (fillInTheWay !== null) {
-        await fillInTheWay
-        if (this.poisoned) return
-      }
-      // Tell recovery that everything before this frame was durable before it was written.
-      if (flights.length === 0 && a.allSynced && a.size > SEGMENT_HEADER_BYTES) setFrameFlags(c.buf, 0, FLAG_SYNCED_BEFORE, a.state.salt)
-      const write = writeFully(a.fh, c.buf, 0, c.used, end).then(noError, asError)
-      end += c.used
-      a.fill?.ahead(end)
-      flights.push({ write, index: i })
-      if (!(await drainTo(this.cfg.writesInFlight - 1))) return
-    }
-    await drainTo(0)
-  }
-
-  /**
-   * Wait for the write of `queue[index]` and complete it, or on failure cut
-   * back and fail from it. Returns whether it completed. The cut waits for
-   * `later` (the later chunks' writes in flight, if any) to settle first, or
-   * one could land after the cut.
-   */
-  private async settleWrite(a: ActiveSegment, queue: Chunk[], index: number, write: Promise<unknown>, later: Promise<unknown> | null): Promise<boolean> {
-    const err = await write
-    if (err === undefined) {
-      this.completeWrite(a, queue, index)
-      return true
-    }
-    if (later !== null) await later
-    await this.failWrite(err, queue, index)
-    return false
   }
 
   /** `queue[index]` is written (and every chunk before it): advance, acknowledge, recycle. */
@@ -433,13 +364,8 @@ export class LogWriter {
   private async failWrite(err: unknown, queue: Chunk[], index: number): Promise<void> {
     const a = this.active
     const fromLsn = queue[index].firstLsn
-    await a.settled()
     try {
-      await a.fh.truncate(a.size)
-      // Make the cut durable before anything is written after it: otherwise a power cut could bring back
-      // the failed bytes, whose frames carry LSNs that later appends reuse.
-      await a.fh.sync()
-      a.fill?.cutTo(a.size)
+      await a.cutBack()
     } catch (truncErr) {
       this.cfg.logger?.error({ err: truncErr, file: a.state.path }, 'WAL could not cut a failed write back; poisoning')
       this.poison(err)
@@ -474,6 +400,3 @@ export class LogWriter {
     this.writeWaiters.rejectAll(this.poisoned)
   }
 }
-
-const noError = (): undefined => undefined
-const asError = (err: unknown): unknown => err ?? new Error('write failed')
