@@ -66,15 +66,14 @@ export class ActiveSegment {
 
   /**
    * After a failed write: wait for background work, then cut the file back to
-   * its last whole frame, durably. The cut must be durable before anything is
-   * written after it, or a power cut could bring back the failed bytes, whose
-   * frames carry LSNs that later appends reuse. Throws the OS error.
+   * its last whole frame, durably (the same cut as `cutZeros`: failed bytes go
+   * with any zeros). The cut must be durable before anything is written after
+   * it, or a power cut could bring back the failed bytes, whose frames carry
+   * LSNs that later appends reuse. Throws the OS error.
    */
   async cutBack(): Promise<void> {
     await this.settled()
-    await this.fh.truncate(this.size)
-    await this.fh.sync()
-    this.fill?.cutTo(this.size)
+    await this.cutZeros()
   }
 
   /** fdatasync everything written so far (call after `idle()`); throws the OS error. */
