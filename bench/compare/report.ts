@@ -166,6 +166,27 @@ export function targetRows(c: Collected): string[][] {
   )
 }
 
+/** Rows set beside fastq for its target: the two floors (adapters/fastq-floor.ts), then wq without and with its log. */
+const FLOOR_ROWS = ['fastq-codec', 'fastq-wal', 'wq-memory', 'wq-buffered']
+
+/**
+ * How far below fastq each floor and wq row ran end to end. A floor that is
+ * already more than 3× below fastq shows the target out of reach for any queue
+ * that does what that floor does, however lean its own bookkeeping.
+ */
+export function floorRows(c: Collected): string[][] {
+  return c.workloads.filter((w) => w.kind === 'e2e').flatMap((w) => {
+    const ceiling = jobsPerSec(c, w.id, 'fastq')
+    if (ceiling === undefined || ceiling === 0) return []
+    return FLOOR_ROWS.flatMap((id) => {
+      const system = c.systems.find((s) => s.id === id)
+      const rate = jobsPerSec(c, w.id, id)
+      if (system === undefined || rate === undefined || rate === 0) return []
+      return [[w.id, system.label, int(rate), ratio(ceiling / rate), ceiling / rate <= 3 ? 'within 3×' : 'beyond 3×']]
+    })
+  })
+}
+
 function header(c: Collected): string {
   const o = c.options
   // A run saved before --target-runs existed ran every workload --runs times.
@@ -195,6 +216,14 @@ export function renderReport(c: Collected): string {
   const targets = targetRows(c)
   if (targets.length > 0) {
     parts.push('### Targets (end to end, equal durability)', table(['Target', 'Workload', 'wq jobs/s', 'peer jobs/s', 'ratio', ''], targets))
+  }
+  const floors = floorRows(c)
+  if (floors.length > 0) {
+    parts.push(
+      '### The fastq target beside its floors (end to end)',
+      'How many times faster fastq ran than each row. The two floors are not queues: the first packs each job\'s data with msgpack, copies it and unpacks it for the handler, which any queue that keeps jobs apart from its callers\' objects must do (BullMQ and SQLite queues serialize to JSON); the second also logs every add and completion in wq\'s WAL (`buffered`). No queue doing what a floor does can run closer to fastq than that floor.',
+      table(['Workload', 'Row', 'jobs/s', 'fastq ÷ row', ''], floors),
+    )
   }
   for (const w of c.workloads) {
     if (!c.results.get(w.id)?.size) continue

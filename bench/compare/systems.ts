@@ -46,7 +46,9 @@ export const SYSTEMS: readonly SystemConfig[] = [
   { id: 'sqlite-full', family: 'sqlite', label: 'SQLite (plainjob)', durability: 'WAL, synchronous=FULL', durabilityClass: 'fsync', sqlite: 'FULL' },
   { id: 'sqlite-normal', family: 'sqlite', label: 'SQLite (plainjob)', durability: 'WAL, synchronous=NORMAL', durabilityClass: 'periodic', sqlite: 'NORMAL' },
   { id: 'fastq', family: 'fastq', label: 'fastq', durability: 'in memory (ceiling)', durabilityClass: 'none' },
-  // Not a peer: the floor under any queue that logs its jobs (fastq dispatch + wq's WAL, no queue state). Never a ratio's divisor.
+  // Not peers, and never a ratio's divisor: floors under the fastq target (adapters/fastq-floor.ts). The first is
+  // what any queue that copies its jobs' data pays, the second what any queue that also logs them pays.
+  { id: 'fastq-codec', family: 'fastq', label: 'fastq + msgpack copy', durability: 'data packed, copied and unpacked, no log (floor)', durabilityClass: 'none' },
   { id: 'fastq-wal', family: 'fastq', label: 'fastq + wq WAL', durability: 'buffered WAL, no queue state (floor)', durabilityClass: 'none' },
 ]
 

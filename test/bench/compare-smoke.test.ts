@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'wq-bench-smoke-'))
 afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
-const SYSTEMS = ['wq-memory', 'wq-os', 'wq-sync', 'fastq', 'fastq-wal', 'sqlite-normal', 'bullmq-off']
+const SYSTEMS = ['wq-memory', 'wq-os', 'wq-sync', 'fastq', 'fastq-codec', 'fastq-wal', 'sqlite-normal', 'bullmq-off']
 const WORKLOADS = ['enqueue-one-100b', 'e2e-100b']
 
 it('pnpm bench --quick runs each system on each workload, or says why a peer is skipped, probes the disk, and writes nothing', () => {
@@ -28,7 +28,7 @@ it('pnpm bench --quick runs each system on each workload, or says why a peer is 
   expect(run.status, output).toBe(0)
   expect(output).not.toMatch(/FAILED/)
   const skipped = new Set([...output.matchAll(/SKIPPING (\w+) \(([^)]*)\): \S/g)].flatMap((m) => m[2].split(', ')))
-  // wq, fastq and the fastq + WAL floor are always available; only the external peers may be skipped, and then with a reason.
+  // wq, fastq and the two floors are always available; only the external peers may be skipped, and then with a reason.
   expect([...skipped].filter((id) => id.startsWith('wq-') || id.startsWith('fastq'))).toEqual([])
   const ran = new Map<string, number>()
   for (const m of output.matchAll(/\] (\S+)\s+run 1\/1 \([\d.]+ s\): ([\d,]+) jobs\/s/g)) {

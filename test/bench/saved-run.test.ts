@@ -22,7 +22,7 @@ function run(jobsPerSec: number, latency: boolean): RunResult {
 function collected(): Collected {
   const options = parseOptions(['--runs=2'])
   const list = workloads({ quick: false, count: 1000, steadyRates: [1000], steadySeconds: 1 }).filter((w) => w.id.startsWith('e2e-') || w.id.startsWith('enqueue-one-'))
-  const systems = SYSTEMS.filter((s) => ['wq-buffered', 'wq-sync', 'fastq', 'fastq-wal', 'bullmq-always'].includes(s.id))
+  const systems = SYSTEMS.filter((s) => ['wq-buffered', 'wq-sync', 'fastq', 'fastq-codec', 'fastq-wal', 'bullmq-always'].includes(s.id))
   const results = new Map<string, Map<string, RunResult[]>>()
   list.forEach((w, wi) => {
     results.set(w.id, new Map(systems.map((s, si) => [s.id, [run(1000 * (wi + 1) * (si + 2), w.kind === 'e2e'), run(1100 * (wi + 1) * (si + 2), w.kind === 'e2e')]])))

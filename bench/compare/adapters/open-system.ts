@@ -11,7 +11,7 @@ export async function openSystem(system: SystemConfig, ctx: OpenContext): Promis
     case 'sqlite':
       return (await import('./sqlite.js')).openSqlite(ctx, system.sqlite!)
     case 'fastq':
-      if (system.id === 'fastq-wal') return (await import('./fastq-wal.js')).openFastqWal(ctx)
+      if (system.id === 'fastq-codec' || system.id === 'fastq-wal') return (await import('./fastq-floor.js')).openFastqFloor(ctx, system.id === 'fastq-wal')
       return (await import('./fastq.js')).openFastq()
   }
 }

@@ -1,14 +1,20 @@
 /**
- * fastq + wq's WAL: the least any queue that logs its jobs must do, run in the
- * same harness, so the distance between fastq and `wq buffered` can be split
- * into what logging costs and what the engine's own bookkeeping costs.
+ * Two floors under the fastq target, run in the same harness, so the distance
+ * between fastq and `wq buffered` can be split into what copying a job's data
+ * costs, what logging it costs, and what the engine's own bookkeeping costs.
  *
- * Per job: pack the data (msgpack, as the engine does), push one framed and
- * checksummed record into a `buffered` WAL, acknowledge the add once the
- * record is buffered, and only then hand the job to fastq; on the worker,
- * unpack the data, call the handler and log a completion record. There is no job table,
- * no retries, no events, no recovery of running jobs: it is a floor, not a
- * queue anyone should use.
+ * - `fastq + msgpack copy` (`log: false`): per job, pack the data (msgpack, as
+ *   the engine does), copy it into a slab, and unpack it for the handler.
+ *   Every queue that keeps jobs apart from the caller's objects (to persist
+ *   them, or so a caller's later change cannot reach a waiting job) does at
+ *   least this; BullMQ and SQLite queues serialize to JSON.
+ * - `fastq + wq WAL` (`log: true`): the same, plus one framed and checksummed
+ *   record per add in a `buffered` WAL, the add acknowledged once the record
+ *   is buffered and only then handed to fastq, and a completion record after
+ *   the handler.
+ *
+ * There is no job table, no retries, no events, no recovery of running jobs:
+ * these are floors, not queues anyone should use.
  */
 import fastq from 'fastq'
 import { Packr, REUSE_BUFFER_MODE, RESET_BUFFER_MODE } from 'msgpackr'
@@ -65,10 +71,10 @@ class SlabPool {
   }
 }
 
-export async function openFastqWal(ctx: OpenContext): Promise<BenchQueue> {
+export async function openFastqFloor(ctx: OpenContext, log: boolean): Promise<BenchQueue> {
   // The engine's packing options: plain msgpack, no shared record structures.
   const packr = new Packr({ useRecords: false, moreTypes: true })
-  const wal = await Wal.open({ dir: ctx.dir, durability: 'buffered' })
+  const wal = log ? await Wal.open({ dir: ctx.dir, durability: 'buffered' }) : null
   // A completion names the add it finishes by LSN; push copies the payload, so one buffer serves every record.
   const completion = Buffer.alloc(8)
   let hooks: WorkerHooks | undefined
@@ -83,19 +89,21 @@ export async function openFastqWal(ctx: OpenContext): Promise<BenchQueue> {
     const data = packr.unpack(pool.slabs[job.slab], range) as BenchJobData
     pool.release(job.slab)
     handler(data).then(() => {
-      completion.writeDoubleLE(job.lsn, 0)
-      wal.push(completion, COMPLETE)
+      if (wal !== null) {
+        completion.writeDoubleLE(job.lsn, 0)
+        wal.push(completion, COMPLETE)
+      }
       hooks?.onComplete(data.t)
       done(null)
     }, done)
   }, 1)
   queue.pause()
-  /** Log the add and copy its data; the job is handed to the workers once the add is acknowledged. */
-  const log = (data: BenchJobData): LoggedJob => {
+  /** Log the add (with the WAL) and copy its data; the job is handed to the workers once the add is acknowledged. */
+  const store = (data: BenchJobData): LoggedJob => {
     // Packed into msgpackr's reused buffer (as the engine does): the WAL copies it at once, the slab keeps a copy.
     const b = packr.pack(data, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Buffer & { start: number; end: number }
     const packed = b.subarray(b.start, b.end)
-    const lsn = wal.push(packed, ADD)
+    const lsn = wal === null ? 0 : wal.push(packed, ADD)
     const slab = pool.copy(packed)
     return { lsn, slab, start: pool.lastStart, end: pool.lastStart + packed.length }
   }
@@ -104,11 +112,14 @@ export async function openFastqWal(ctx: OpenContext): Promise<BenchQueue> {
   const dispatch = (job: LoggedJob) => (): void => queue.push(job)
   return {
     add(data) {
-      const job = log(data)
+      const job = store(data)
+      // Without a log there is nothing to wait for: acknowledged at once, as fastq's own add is.
+      if (wal === null) return void queue.push(job)
       return wal.durable(job.lsn).then(dispatch(job))
     },
     addBulk(batch) {
-      const jobs = batch.map(log)
+      const jobs = batch.map(store)
+      if (wal === null) return void jobs.forEach((job) => queue.push(job))
       return wal.durable(jobs[jobs.length - 1].lsn).then(() => {
         for (const job of jobs) queue.push(job)
       })
@@ -120,7 +131,7 @@ export async function openFastqWal(ctx: OpenContext): Promise<BenchQueue> {
     },
     async close() {
       queue.kill()
-      await wal.close()
+      await wal?.close()
     },
   }
 }
