@@ -34,14 +34,16 @@ function timed(done: number, target: number, started: number, ended: number): Ti
 }
 
 async function enqueueOneByOne(queue: BenchQueue, w: Workload, maxSeconds: number): Promise<Timed> {
+  const ackLatency = new LatencyRecorder(w.count)
   const started = performance.now()
-  const producer = new Producer(queue, { count: w.count, window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: started + maxSeconds * 1000, slotsFreedBy: 'ack' })
+  const producer = new Producer(queue, { count: w.count, window: ADD_WINDOW, makeData: payloadMaker(w.payload), deadline: started + maxSeconds * 1000, slotsFreedBy: 'ack', ackLatency })
   await producer.start()
-  return timed(producer.acked, w.count, started, performance.now())
+  return { ...timed(producer.acked, w.count, started, performance.now()), addToAck: summarize(ackLatency) }
 }
 
 async function enqueueBulk(queue: BenchQueue, w: Workload, maxSeconds: number): Promise<Timed> {
   const makeData = payloadMaker(w.payload)
+  const ackLatency = new LatencyRecorder(Math.ceil(w.count / BULK_BATCH))
   const started = performance.now()
   const deadline = started + maxSeconds * 1000
   let added = 0
@@ -49,10 +51,12 @@ async function enqueueBulk(queue: BenchQueue, w: Workload, maxSeconds: number): 
     const size = Math.min(BULK_BATCH, w.count - added)
     const batch = new Array(size)
     for (let i = 0; i < size; i++) batch[i] = makeData(performance.now())
+    const addedAt = performance.now()
     await queue.addBulk(batch)
+    ackLatency.record(performance.now() - addedAt)
     added += size
   }
-  return timed(added, w.count, started, performance.now())
+  return { ...timed(added, w.count, started, performance.now()), addToAck: summarize(ackLatency) }
 }
 
 /**

@@ -51,6 +51,8 @@ export interface WorkloadResult {
   seconds: number
   /** true when maxSeconds stopped the run before `target` */
   capped: boolean
+  /** enqueue runs: from calling add (one job, or one batch in bulk) to its acknowledgement */
+  addToAck?: LatencySummary
   addToStart?: LatencySummary
   addToComplete?: LatencySummary
   /** steady: jobs offered (completions by the end of the drain grace are `done`) */

@@ -10,6 +10,7 @@
  * added per macrotask, so its workers still get the event loop.
  */
 import type { BenchJobData, BenchQueue } from './adapters/bench-queue.js'
+import type { LatencyRecorder } from './latency.js'
 
 export interface ProducerOptions {
   count: number
@@ -19,6 +20,8 @@ export interface ProducerOptions {
   deadline: number
   /** 'ack': a slot frees when the add is acknowledged; 'release': when release() is called (on completion) */
   slotsFreedBy: 'ack' | 'release'
+  /** Records each acknowledged add's time from the add call to its acknowledgement, in ms (a closure per add, so only when asked). */
+  ackLatency?: LatencyRecorder
 }
 
 export class Producer {
@@ -60,6 +63,11 @@ export class Producer {
     else this.finishIfDone()
   }
 
+  private onAckAfter(recorder: LatencyRecorder, addedAt: number): void {
+    recorder.record(performance.now() - addedAt)
+    this.onAck()
+  }
+
   private readonly onFail = (err: unknown): void => {
     this.failure ??= err
     this.stopped = true
@@ -92,9 +100,12 @@ export class Producer {
       this.open++
       this.pendingAcks++
       this.issued++
-      const pending = this.queue.add(makeData(performance.now()))
-      if (pending) pending.then(this.onAck, this.onFail)
-      else this.onAck()
+      const addedAt = performance.now()
+      const pending = this.queue.add(makeData(addedAt))
+      const recorder = this.opts.ackLatency
+      if (pending) pending.then(recorder === undefined ? this.onAck : () => this.onAckAfter(recorder, addedAt), this.onFail)
+      else if (recorder === undefined) this.onAck()
+      else this.onAckAfter(recorder, addedAt)
     }
     if (!this.stopped && !this.scheduled && this.issued < count && this.open < window) {
       this.scheduled = true

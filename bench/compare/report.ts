@@ -84,11 +84,14 @@ function latency(runs: RunResult[], pick: (r: RunResult) => number | undefined):
 function throughputTable(c: Collected, w: Workload): string {
   const rows = rowsFor(c, w)
   const withLatency = w.kind === 'e2e'
+  const ackColumn = w.kind === 'enqueue-one' ? 'add→ack p50 / p99 ms' : w.kind === 'enqueue-bulk' ? 'batch add→ack p50 / p99 ms' : undefined
   const header = ['System', 'Durability', 'jobs/s median (min–max)']
+  if (ackColumn !== undefined) header.push(ackColumn)
   if (withLatency) header.push('add→start p50 / p99 ms', 'add→complete p50 / p99 ms')
   header.push('peak RSS MiB', 'disk use', ...PEERS.map((p) => `wq ÷ ${p.name}`))
   const body = rows.map((row) => {
     const cells = [row.system.label, row.system.durability, jobsCell(row)]
+    if (ackColumn !== undefined) cells.push(`${ms(latency(row.runs, (r) => r.addToAck?.p50))} / ${ms(latency(row.runs, (r) => r.addToAck?.p99))}`)
     if (withLatency) {
       cells.push(
         `${ms(latency(row.runs, (r) => r.addToStart?.p50))} / ${ms(latency(row.runs, (r) => r.addToStart?.p99))}`,

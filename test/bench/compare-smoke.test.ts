@@ -43,5 +43,9 @@ it('pnpm bench --quick runs each system on each workload, or says why a peer is 
   expect(disk, output).not.toBeNull()
   for (const figure of disk!.slice(1)) expect(Number(figure.replaceAll(',', ''))).toBeGreaterThan(0)
   expect(output).toMatch(/### End to end: enqueue 300 one by one/)
+  // The enqueue table times each add to its acknowledgement: real figures for wq, not dashes.
+  const enqueueTable = output.split('### ').find((s) => s.startsWith('Enqueue 300 jobs one by one'))
+  expect(enqueueTable, output).toMatch(/\| add→ack p50 \/ p99 ms \|/)
+  expect(enqueueTable).toMatch(/\| wq memory \| [^|]+ \| [^|]+ \| [\d.]+ \/ [\d.]+ \|/)
   expect(readFileSync(path.join(root, 'bench/RESULTS.md'), 'utf8')).toBe(resultsBefore)
 }, 300_000)
