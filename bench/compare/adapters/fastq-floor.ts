@@ -24,7 +24,8 @@ import type { BenchJobData, BenchQueue, OpenContext, WorkerHooks } from './bench
 const ADD = 1
 const COMPLETE = 2
 
-interface LoggedJob {
+interface StoredJob {
+  /** the add record's LSN; 0 without a log */
   lsn: number
   /** where the packed data was copied: `slabs[slab][start, end)` */
   slab: number
@@ -83,7 +84,7 @@ export async function openFastqFloor(ctx: OpenContext, log: boolean): Promise<Be
   }
   const pool = new SlabPool()
   const range = { start: 0, end: 0 }
-  const queue = fastq<unknown, LoggedJob, void>((job, done) => {
+  const queue = fastq<unknown, StoredJob, void>((job, done) => {
     range.start = job.start
     range.end = job.end
     const data = packr.unpack(pool.slabs[job.slab], range) as BenchJobData
@@ -99,7 +100,7 @@ export async function openFastqFloor(ctx: OpenContext, log: boolean): Promise<Be
   }, 1)
   queue.pause()
   /** Log the add (with the WAL) and copy its data; the job is handed to the workers once the add is acknowledged. */
-  const store = (data: BenchJobData): LoggedJob => {
+  const store = (data: BenchJobData): StoredJob => {
     // Packed into msgpackr's reused buffer (as the engine does): the WAL copies it at once, the slab keeps a copy.
     const b = packr.pack(data, REUSE_BUFFER_MODE | RESET_BUFFER_MODE) as Buffer & { start: number; end: number }
     const packed = b.subarray(b.start, b.end)
@@ -109,7 +110,7 @@ export async function openFastqFloor(ctx: OpenContext, log: boolean): Promise<Be
   }
   // A job runs only once its add is acknowledged, as in any queue: this is also what holds a producer
   // back when the log's writes fall behind (buffered mode acknowledges late then).
-  const dispatch = (job: LoggedJob) => (): void => queue.push(job)
+  const dispatch = (job: StoredJob) => (): void => queue.push(job)
   return {
     add(data) {
       const job = store(data)
