@@ -61,7 +61,11 @@ export interface QueueOptions {
   keepCompleted?: number | { count?: number; age?: number }
   /** Bound on waiting + delayed jobs. Default unbounded. */
   maxPending?: number
-  /** What `add` does at `maxPending`: wait for space, or throw QueueFullError. Default `wait`. */
+  /**
+   * What `add` does at `maxPending`: wait for space, or throw QueueFullError. Default `wait`. Waiting adds
+   * take room in the order they were made; their data is encoded when `add` is called; `close()` fails
+   * those still waiting with EngineClosedError.
+   */
   onFull?: 'wait' | 'reject'
   /** Handler time limit in ms (the signal fires, the attempt fails). Default none. */
   timeout?: number

@@ -41,10 +41,13 @@ function runAtOf(o: AddOptions, now: number): number {
   return 0
 }
 
-/** Validate and encode one add. Throws (writing nothing) on bad data. `into` reuses a scratch object. */
-export function prepareAdd(p: Pipeline, queue: string, data: unknown, o: AddOptions, now = p.now(), into?: PreparedAdd): PreparedAdd {
+/**
+ * Validate and encode one add. Throws (writing nothing) on bad data. `into` reuses a scratch object;
+ * `encoded` is the data already encoded (an add that waited for room).
+ */
+export function prepareAdd(p: Pipeline, queue: string, data: unknown, o: AddOptions, now = p.now(), into?: PreparedAdd, encoded?: Uint8Array): PreparedAdd {
   // Transient: every caller copies the bytes into an event before encoding anything else.
-  const bytes = encodeValue(data, p.settings.maxDataBytes, 'job data', true)
+  const bytes = encoded ?? encodeValue(data, p.settings.maxDataBytes, 'job data', true)
   const q = p.queueState(queue)
   const params = into?.params ?? emptyAddParams()
   params.group = undefined
@@ -89,13 +92,6 @@ class AddWaiter implements CommitWaiter {
   }
 }
 
-async function waitForSpace(rt: QueueRuntime): Promise<void> {
-  while (rt.full) {
-    if (rt.onFull === 'reject') throw new QueueFullError(rt.state.name, rt.maxPending)
-    await new Promise<void>((resolve) => rt.spaceWaiters.push(resolve))
-  }
-}
-
 /** Handle a unique-key duplicate; returns undefined when `key` is free. */
 function duplicate(p: Pipeline, queue: string, data: unknown, o: AddOptions): Promise<Job> | undefined {
   const q = p.state.queuesByName.get(queue)
@@ -127,27 +123,47 @@ export function addOne(p: Pipeline, queue: string, data: unknown, o: AddOptions)
       if (dup !== undefined) return dup
     }
     const rt = p.queueRuntime(p.queueState(queue))
-    if (rt.maxPending !== Infinity && rt.full) return addWhenRoom(p, rt, queue, data, o)
+    if (rt.maxPending !== Infinity) {
+      // Adds already waiting go first: room is taken in arrival order.
+      if (rt.spaceWaiters.size > 0) rt.releaseSpace()
+      if (rt.full) return addWhenRoom(p, rt, queue, data, o)
+    }
     return submitAdd(p, rt, queue, data, o)
   } catch (err) {
     return Promise.reject(err)
   }
 }
 
-async function addWhenRoom(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, o: AddOptions): Promise<Job> {
-  encodeValue(data, p.settings.maxDataBytes) // refuse bad data before waiting
-  await waitForSpace(rt)
-  p.checkOpen()
-  if (o.key !== undefined) {
-    const dup = duplicate(p, queue, data, o)
-    if (dup !== undefined) return dup
-  }
-  return submitAdd(p, rt, queue, data, o)
+/**
+ * An add to a full queue. The data is encoded now, so bad data is refused
+ * before waiting and encoded once; the add then waits in line and is
+ * submitted as soon as a job leaves (releaseSpace), without a promise per
+ * wake-up. Adds still waiting when the pipeline closes fail with
+ * EngineClosedError.
+ */
+function addWhenRoom(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, o: AddOptions): Promise<Job> {
+  // Not transient: the bytes must outlive later encodes while this add waits.
+  const bytes = encodeValue(data, p.settings.maxDataBytes)
+  if (rt.onFull === 'reject') throw new QueueFullError(rt.state.name, rt.maxPending)
+  return new Promise<Job>((resolve, reject) => {
+    rt.spaceWaiters.push({
+      admit() {
+        try {
+          p.checkOpen()
+          const dup = o.key === undefined ? undefined : duplicate(p, queue, data, o)
+          resolve(dup ?? submitAdd(p, rt, queue, data, o, bytes))
+        } catch (err) {
+          reject(err)
+        }
+      },
+      refuse: reject,
+    })
+  })
 }
 
-function submitAdd(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, o: AddOptions): Promise<Job> {
+function submitAdd(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, o: AddOptions, encoded?: Uint8Array): Promise<Job> {
   const now = p.now()
-  const a = prepareAdd(p, queue, data, o, now, scratch)
+  const a = prepareAdd(p, queue, data, o, now, scratch, encoded)
   const job = new Job(p, a.jobId, queue)
   const pendingKey = o.key !== undefined ? `${a.queueId}\0${o.key}` : null
   logAdd(p, rt, a, now, pendingKey === null ? job.waiter(rt) : new AddWaiter(rt, job, pendingKey, p))

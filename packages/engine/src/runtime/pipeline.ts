@@ -220,6 +220,10 @@ export class Pipeline implements ApplyObserver {
   }
 
   removed(job: JobRecord): void {
+    // A waiting or delayed job removed leaves room that no start will release. Not from inside apply:
+    // admitting an add submits a record, and the committer is settling.
+    const rt = this.queueRuntimes.get(job.queue)
+    if (rt !== undefined && rt.spaceWaiters.size > 0) queueMicrotask(() => rt.releaseSpace())
     const f = this.finishers.get(job.id)
     if (f === undefined) return
     this.finishers.delete(job.id)
@@ -266,6 +270,8 @@ export class Pipeline implements ApplyObserver {
   async close(opts: { snapshot?: boolean } = {}): Promise<void> {
     if (this.closed) return
     this.closing = true
+    // Nothing leaves a closing pipeline's queues to make room: adds waiting for it fail now rather than never settle.
+    for (const rt of this.queueRuntimes.values()) rt.refuseWaiting(new EngineClosedError(`pipeline "${this.name}" closed while the add waited for room`))
     await this.workers.drain(this.settings.closeTimeoutMs)
     this.runs.flushStarts()
     this.timers.stop()

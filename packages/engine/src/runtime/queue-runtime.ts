@@ -9,6 +9,14 @@ import { Deque } from '../state/deque.js'
 import { QueueMetrics } from './metrics.js'
 import type { CommitWaiter } from './committer.js'
 
+/** An `add` waiting for room in a full queue (onFull: 'wait'). */
+export interface SpaceWaiter {
+  /** There is room: add now (synchronously, so the room is taken before the next waiter is asked). */
+  admit(): void
+  /** It can never be added (the pipeline is closing). */
+  refuse(err: Error): void
+}
+
 export class QueueRuntime {
   concurrency = 1
   backoff: BackoffOption | undefined = undefined
@@ -20,8 +28,8 @@ export class QueueRuntime {
   inflightAdds = 0
   /** Shared by every `push()` to this queue (see adds.ts pushWaiter). */
   pushWaiter: CommitWaiter | null = null
-  /** `add` calls waiting for space (onFull: 'wait'). */
-  readonly spaceWaiters = new Deque<() => void>()
+  /** `add` calls waiting for space (onFull: 'wait'), admitted in arrival order. */
+  readonly spaceWaiters = new Deque<SpaceWaiter>()
   readonly metrics = new QueueMetrics()
 
   constructor(readonly state: QueueState) {}
@@ -45,9 +53,13 @@ export class QueueRuntime {
     return this.pending >= this.maxPending
   }
 
-  /** Let waiting adds proceed while there is room. */
+  /** Admit waiting adds, oldest first, while there is room; each takes its room as it is admitted. */
   releaseSpace(): void {
-    // Each released add re-checks for room, so release only as many as fit.
-    for (let free = this.maxPending - this.pending; free > 0 && this.spaceWaiters.size > 0; free--) this.spaceWaiters.shift()!()
+    while (this.spaceWaiters.size > 0 && !this.full) this.spaceWaiters.shift()!.admit()
+  }
+
+  /** Fail every waiting add with `err` (closing). */
+  refuseWaiting(err: Error): void {
+    for (let w = this.spaceWaiters.shift(); w !== undefined; w = this.spaceWaiters.shift()) w.refuse(err)
   }
 }
