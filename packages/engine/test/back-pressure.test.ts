@@ -86,3 +86,35 @@ it('adds still waiting for room fail with EngineClosedError when the engine clos
   await engine.close()
   for (const w of waiting) await expect(w).rejects.toBeInstanceOf(EngineClosedError)
 })
+
+it('a keyed add that waited, and finds its key taken when admitted, settles with the job already holding the key', async () => {
+  const engine = await memoryEngine()
+  const q = engine.queue('q', { maxPending: 2 })
+  await q.add('x')
+  await q.add('y')
+  // Both find the queue full, so neither sees the other when called.
+  const first = q.add('k-1', { key: 'k' })
+  const second = q.add('k-2', { key: 'k' })
+  q.reserve() // 'x' leaves: the first is admitted and takes the room
+  const a = await first
+  q.reserve() // 'y' leaves: the second is admitted, and its key is held by a job still waiting
+  const b = await second
+  expect(b.id).toBe(a.id)
+  expect(b.data).toBe('k-1')
+  expect(q.stats().counts.waiting).toBe(1)
+  expect(q.stats().totals.added).toBe(3)
+  await engine.close()
+})
+
+it('an add that waited gets its id when admitted, so ids follow the order adds were logged in', async () => {
+  const engine = await memoryEngine()
+  const q = engine.queue('q', { maxPending: 1 })
+  const before = await q.add('before')
+  const waited = q.add('waited')
+  q.reserve() // 'before' leaves: 'waited' is admitted
+  const admitted = await waited
+  expect(admitted.numericId).toBe(before.numericId + 1)
+  q.reserve()
+  expect((await q.add('after')).numericId).toBe(admitted.numericId + 1)
+  await engine.close()
+})

@@ -14,7 +14,7 @@ import { APPLY, type CommitWaiter } from './committer.js'
 import { toStoredBackoff } from './backoff.js'
 import { Job } from './job-handle.js'
 import type { Pipeline } from './pipeline.js'
-import type { QueueRuntime } from './queue-runtime.js'
+import type { QueueRuntime, SpaceWaiter } from './queue-runtime.js'
 import type { AddOptions, BulkItem } from '../types.js'
 
 export interface PreparedAdd {
@@ -138,33 +138,58 @@ export function addOne(p: Pipeline, queue: string, data: unknown, o: AddOptions)
  * An add to a full queue. The data is encoded now, so bad data is refused
  * before waiting and encoded once; the add then waits in line and is
  * submitted as soon as a job leaves (releaseSpace), without a promise per
- * wake-up. Adds still waiting when the pipeline closes fail with
- * EngineClosedError.
+ * wake-up. Its handle is made now, so the promise the caller awaits is the
+ * one the add record settles (no second promise adopting the first); the id
+ * is given when it is admitted. Adds still waiting when the pipeline closes
+ * fail with EngineClosedError.
  */
 function addWhenRoom(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, o: AddOptions): Promise<Job> {
   // Not transient: the bytes must outlive later encodes while this add waits.
   const bytes = encodeValue(data, p.settings.maxDataBytes)
   if (rt.onFull === 'reject') throw new QueueFullError(rt.state.name, rt.maxPending)
-  return new Promise<Job>((resolve, reject) => {
-    rt.spaceWaiters.push({
-      admit() {
-        try {
-          p.checkOpen()
-          const dup = o.key === undefined ? undefined : duplicate(p, queue, data, o)
-          resolve(dup ?? submitAdd(p, rt, queue, data, o, bytes))
-        } catch (err) {
-          reject(err)
-        }
-      },
-      refuse: reject,
-    })
-  })
+  const job = new Job(p, 0, queue)
+  rt.spaceWaiters.push(new WaitingAdd(p, rt, queue, data, o, bytes, job))
+  return job.added
 }
 
-function submitAdd(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, o: AddOptions, encoded?: Uint8Array): Promise<Job> {
+class WaitingAdd implements SpaceWaiter {
+  constructor(
+    private readonly p: Pipeline,
+    private readonly rt: QueueRuntime,
+    private readonly queue: string,
+    private readonly data: unknown,
+    private readonly o: AddOptions,
+    private readonly bytes: Uint8Array,
+    private readonly job: Job,
+  ) {}
+
+  admit(): void {
+    const { p, job, o } = this
+    try {
+      p.checkOpen()
+      const dup = o.key === undefined ? undefined : duplicate(p, this.queue, this.data, o)
+      if (dup !== undefined) job.adopt(dup)
+      else submitAdd(p, this.rt, this.queue, this.data, o, this.bytes, job)
+    } catch (err) {
+      job.settleAdd(err as Error)
+    }
+  }
+
+  refuse(err: Error): void {
+    this.job.settleAdd(err)
+  }
+}
+
+/** Log one add; `job` is the handle made when it started waiting for room, if it did. */
+function submitAdd(p: Pipeline, rt: QueueRuntime, queue: string, data: unknown, o: AddOptions, encoded?: Uint8Array, waited?: Job): Promise<Job> {
   const now = p.now()
   const a = prepareAdd(p, queue, data, o, now, scratch, encoded)
-  const job = new Job(p, a.jobId, queue)
+  let job: Job
+  if (waited === undefined) job = new Job(p, a.jobId, queue)
+  else {
+    job = waited
+    job.assignId(a.jobId)
+  }
   const pendingKey = o.key !== undefined ? `${a.queueId}\0${o.key}` : null
   logAdd(p, rt, a, now, pendingKey === null ? job.waiter(rt) : new AddWaiter(rt, job, pendingKey, p))
   if (pendingKey !== null) keysOf(p).set(pendingKey, job)

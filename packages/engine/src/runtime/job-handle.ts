@@ -16,19 +16,42 @@ export class Job<T = unknown, R = unknown> implements CommitWaiter {
   private rejectAdded: ((e: Error) => void) | null = null
   private rt: { inflightAdds: number } | null = null
 
+  private id_: number
+
   constructor(
     private readonly p: Pipeline,
-    /** Pipeline-local numeric id. */
-    readonly numericId: number,
+    numericId: number,
     readonly queue: string,
     alreadyAdded = false,
   ) {
+    this.id_ = numericId
     if (!alreadyAdded) {
       this.addedPromise = new Promise((resolve, reject) => {
         this.resolveAdded = resolve
         this.rejectAdded = reject
       })
     }
+  }
+
+  /** Pipeline-local numeric id. */
+  get numericId(): number {
+    return this.id_
+  }
+
+  /**
+   * @internal An add that waited for room gets its handle (and the promise its caller awaits) at the call,
+   * and its id when admitted: ids are handed out in log order.
+   */
+  assignId(id: number): void {
+    this.id_ = id
+  }
+
+  /** @internal The add turned out to be a duplicate: settle as `outcome` does (with the existing job's handle). */
+  adopt(outcome: Promise<Job<T, R>>): void {
+    const resolve = this.resolveAdded
+    const reject = this.rejectAdded
+    this.resolveAdded = this.rejectAdded = null
+    if (resolve !== null && reject !== null) outcome.then(resolve, reject)
   }
 
   /** Resolves once the add is durable (then the job exists in the state). */
