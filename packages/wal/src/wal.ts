@@ -176,6 +176,17 @@ export class Wal {
     return this.writer.sync()
   }
 
+  /**
+   * Resolves once every record appended so far has been written to the OS
+   * (not necessarily fsynced), whatever the mode: in `buffered` mode it starts
+   * the write of the buffer at once. What is written survives the process
+   * dying, though not a power cut. Never rejects: if the write failed, the
+   * log is poisoned and the records' own `durable()` promises reject.
+   */
+  written(): Promise<void> {
+    return this.writer.written()
+  }
+
   /** Current segments, oldest first. */
   segments(): SegmentInfo[] {
     return this.segmentList.map(toSegmentInfo)

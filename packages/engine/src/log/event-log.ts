@@ -11,12 +11,16 @@ export interface LoggedSnapshot {
 export interface EventLog {
   /** LSN of the most recent push (0 when empty). */
   readonly lastLsn: number
+  /** Highest LSN as durable as the mode promises. After a failed write, what is at or below it stays durable. */
+  readonly durableLsn: number
   /** Append a record; returns its LSN at once. Durability is awaited with `durable()`. Throws if the log is unusable. */
   push(payload: Uint8Array, type: number, tail?: Uint8Array): number
   /** Resolves when `lsn` is as durable as the mode promises; rejects if its write failed. */
   durable(lsn: number): Promise<void>
   /** Write and fsync everything pending, whatever the mode. */
   sync(): Promise<void>
+  /** Resolves once everything pushed so far has reached the OS (survives the process dying); never rejects. */
+  written(): Promise<void>
   /** Call `onRecord` for every record with lsn >= fromLsn, in order. `payload` is a view: copy to keep. */
   replay(fromLsn: number, onRecord: (lsn: number, type: number, payload: Uint8Array) => void): Promise<number>
   latestSnapshot(): Promise<LoggedSnapshot | null>

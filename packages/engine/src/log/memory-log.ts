@@ -18,6 +18,10 @@ export class MemoryLog implements EventLog {
     this.discardsSnapshots = !keep
   }
 
+  get durableLsn(): number {
+    return this.lastLsn
+  }
+
   push(payload: Uint8Array, type: number, tail?: Uint8Array): number {
     const lsn = ++this.lastLsn
     if (this.keep) this.records.push({ lsn, type, payload: tail === undefined ? payload.slice() : Buffer.concat([payload, tail]) })
@@ -29,6 +33,10 @@ export class MemoryLog implements EventLog {
   }
 
   sync(): Promise<void> {
+    return DONE
+  }
+
+  written(): Promise<void> {
     return DONE
   }
 

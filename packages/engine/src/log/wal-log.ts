@@ -27,6 +27,10 @@ export class WalLog implements EventLog {
     return this.wal.lastLsn
   }
 
+  get durableLsn(): number {
+    return this.wal.durableLsn
+  }
+
   push(payload: Uint8Array, type: number, tail?: Uint8Array): number {
     return this.wal.push(payload, type, tail)
   }
@@ -37,6 +41,10 @@ export class WalLog implements EventLog {
 
   sync(): Promise<void> {
     return this.wal.sync()
+  }
+
+  written(): Promise<void> {
+    return this.wal.written()
   }
 
   replay(fromLsn: number, onRecord: (lsn: number, type: number, payload: Uint8Array) => void): Promise<number> {

@@ -55,6 +55,10 @@ export class Committer {
   private idleWaiters: (() => void)[] = []
   /** Set once a write failed: the log is unusable and every later submit fails. */
   broken: Error | null = null
+  /** After a failure in `sync-enqueue`: fsyncing what was written before failing the rest (see failBatch). */
+  private salvaging = false
+  /** Times the queue was failed and emptied (a settle loop stops if it happens under it). */
+  private drops = 0
   pushedEvents = 0
   pushedBytes = 0
   /** Payload bytes submitted since the batch's last split point. */
@@ -154,18 +158,69 @@ export class Committer {
         }
         if (lsn > this.durableThrough) this.durableThrough = lsn
         if (barrier) this.syncBarriers.shift() // fsyncs complete in LSN order
-        // `sync-enqueue`: a later batch that is only written can be acknowledged before an earlier batch's
-        // fsync; settling it must not apply (and acknowledge) the earlier batch's adds with it.
-        const through = this.syncBarriers.length > 0 ? Math.min(this.durableThrough, this.syncBarriers[0] - 1) : this.durableThrough
-        this.settle(through)
+        this.settle(this.settledThrough(this.durableThrough))
         if (last) this.afterBatch()
       },
-      (err: unknown) => { this.inflight--; this.fail(err instanceof Error ? err : new Error(String(err))) },
+      (err: unknown) => {
+        this.inflight--
+        this.failBatch(err instanceof Error ? err : new Error(String(err)))
+      },
     )
+  }
+
+  /**
+   * A write failed. A batch can fail after part of it became durable: the WAL
+   * wrote (and in `sync` fsynced) the records that filled a segment, then
+   * failed to publish the next one. Those records come back after a restart,
+   * so they are applied and acknowledged like any other and only the rest
+   * fails; rejecting them too would report adds as failed that then reappear.
+   * In `sync-enqueue`, written adds still wait for their fsync: it is tried
+   * once more, and they are acknowledged only if it succeeds.
+   */
+  private failBatch(err: Error): void {
+    if (this.broken !== null) {
+      // Another part of a batch already failed: its handling settles the queue (or already has).
+      if (!this.salvaging) this.fail(err)
+      return
+    }
+    this.broken = err // no new submits from here on
+    this.onBroken(err)
+    const written = this.log.durableLsn
+    if (this.settledThrough(written) >= written) {
+      this.settle(written)
+      this.fail(err)
+      return
+    }
+    this.salvaging = true
+    this.inflight++
+    this.log.sync().then(
+      () => {
+        this.inflight--
+        this.salvaging = false
+        this.syncBarriers = []
+        this.settle(written)
+        this.fail(err)
+      },
+      () => {
+        this.inflight--
+        this.salvaging = false
+        this.fail(err)
+      },
+    )
+  }
+
+  /**
+   * How far events may be applied once the log is durable through `durable`. `sync-enqueue`: a later batch
+   * that is only written can be acknowledged before an earlier batch's fsync; settling it must not apply (and
+   * acknowledge) the earlier batch's adds with it.
+   */
+  private settledThrough(durable: number): number {
+    return this.syncBarriers.length > 0 ? Math.min(durable, this.syncBarriers[0] - 1) : durable
   }
 
   private settle(lsn: number): void {
     const { lsns, types, payloads, tails, kinds, refs, state, observer } = this
+    const drops = this.drops
     let i = this.head
     const n = this.size
     for (; i < n && lsns[i] <= lsn; i++) {
@@ -186,7 +241,8 @@ export class Committer {
       } else if (lsns[i] > state.lsn) state.lsn = lsns[i]
       refs[i] = null
       if (ref !== null && kind !== EAGER_START) (ref as CommitWaiter).committed()
-      if (this.broken !== null) { i++; break }
+      // A waiter's callback failed the queue (it was emptied under this loop): nothing more to settle.
+      if (this.drops !== drops) return
     }
     this.head = i
     this.compactQueue()
@@ -198,6 +254,7 @@ export class Committer {
       this.broken = err
       this.onBroken(err)
     }
+    this.drops++
     const { lsns, kinds, refs, tails } = this
     for (let i = this.head; i < this.size; i++) {
       const tail = tails[i]
