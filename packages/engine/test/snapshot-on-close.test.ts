@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest'
 import { Engine } from '@wq/engine'
 import { Wal } from '@wq/wal'
+import { EV_CLOSE } from '../src/codec/event-types.js'
 import { MemoryFs, overrideFs } from '@wq/wal/testing'
 import { cleanupDirs, gate, recordingLogger } from './helpers.js'
 
@@ -36,7 +37,11 @@ it('close() during an automatic snapshot writes its own snapshot at the final LS
   expect(logger.lines.filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([])
   const wal = await Wal.open({ dir: '/data/default', fs: g.fs, durability: 'os' })
   const snapshots = await wal.snapshots()
-  expect(snapshots.at(-1)!.lsn).toBe(wal.lastLsn)
+  // The snapshot covers every record but the clean-close record that follows it.
+  expect(snapshots.at(-1)!.lsn).toBe(wal.lastLsn - 1)
+  const tail: number[] = []
+  await wal.replay(snapshots.at(-1)!.lsn + 1, (r) => tail.push(r.type))
+  expect(tail).toEqual([EV_CLOSE])
   await wal.close()
 
   const again = await Engine.open({ dir: '/data', durability: 'os', logger: recordingLogger(), wal: { fs: g.fs } })

@@ -27,6 +27,19 @@ export const EV_RESUME = 18
 export const EV_SCHEDULE = 19
 export const EV_UNSCHEDULE = 20
 export const EV_CRON_FIRE = 21
+/**
+ * A clean close: workers drained, nothing left running. It changes no state;
+ * recovery reads it to tell a clean stop from a crash (see careful starts in
+ * open-pipeline.ts). Its one field after the time is the job id through which
+ * starts must still be logged before their handlers run (0: none).
+ */
+export const EV_CLOSE = 22
+/**
+ * A process opened the log to run it. Written (to the OS) before any handler
+ * can run, so a process that crashes before logging anything else still
+ * leaves a log that does not end with a clean close. No state; no fields.
+ */
+export const EV_OPEN = 23
 
 export const EVENT_NAMES: Record<number, string> = {
   [EV_INTERN]: 'intern',
@@ -50,6 +63,8 @@ export const EVENT_NAMES: Record<number, string> = {
   [EV_SCHEDULE]: 'schedule',
   [EV_UNSCHEDULE]: 'unschedule',
   [EV_CRON_FIRE]: 'cron-fire',
+  [EV_CLOSE]: 'close',
+  [EV_OPEN]: 'open',
 }
 
 /** Flags of an add body: which optional fields follow. */

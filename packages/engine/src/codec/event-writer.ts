@@ -135,4 +135,16 @@ export class EventWriter {
     w.begin(); w.uint(time); w.str(name); w.uint(nextRunAt); w.uint(jobId)
     return w.end()
   }
+
+  open(time: number): Uint8Array {
+    const w = this.w
+    w.begin(); w.uint(time)
+    return w.end()
+  }
+
+  close(time: number, carefulThrough: number): Uint8Array {
+    const w = this.w
+    w.begin(); w.uint(time); w.uint(carefulThrough)
+    return w.end()
+  }
 }

@@ -194,6 +194,11 @@ export function describeEvent(record: WalRecord, names: EventNames = shared): De
       ev.nextRunAt = new Date(r.uint()).toISOString()
       ev.jobId = String(r.uint())
       break
+    case E.EV_CLOSE: {
+      const careful = r.uint()
+      if (careful > 0) ev.carefulStartsThrough = String(careful)
+      break
+    }
   }
   return ev
 }

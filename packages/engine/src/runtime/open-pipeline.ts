@@ -5,8 +5,8 @@
  * or to dead if it has none left. That decision is logged like any failure.
  */
 import { join } from 'node:path'
-import { SlabWriter } from '../codec/bytes.js'
-import { EV_FAIL } from '../codec/event-types.js'
+import { EV_CLOSE, EV_FAIL, EV_OPEN } from '../codec/event-types.js'
+import { ByteReader, SlabWriter } from '../codec/bytes.js'
 import { apply, retainsPayload } from '../state/apply.js'
 import { ACTIVE } from '../state/job.js'
 import { PipelineState } from '../state/pipeline-state.js'
@@ -16,7 +16,7 @@ import { MemoryLog } from '../log/memory-log.js'
 import { WalLog } from '../log/wal-log.js'
 import type { EventLog } from '../log/event-log.js'
 import type { DurabilityMode, Logger } from '../types.js'
-import { APPLY } from './committer.js'
+import { APPLY, NOTE } from './committer.js'
 import { CronSchedules } from './cron.js'
 import type { EngineEvents } from './engine-events.js'
 import type { Emitter } from './emitter.js'
@@ -41,17 +41,23 @@ export interface RecoveryStats {
   snapshotLsn: number | null
   replayed: number
   workerLost: number
+  /** Whether the log ends with a clean close (false after a crash or a kill). */
+  cleanStop: boolean
+  /** Jobs with ids up to this one are started only once their start is logged (0: none); see `carefulStarts`. */
+  carefulThrough: number
   ms: number
 }
 
 /** Rebuild a state from a log: newest snapshot + replay of the tail. */
-export async function loadState(name: string, log: EventLog): Promise<{ state: PipelineState; snapshotLsn: number | null; replayed: number }> {
+export async function loadState(name: string, log: EventLog): Promise<{ state: PipelineState; snapshotLsn: number | null; replayed: number; closedThrough: number | null }> {
   const snap = await log.latestSnapshot()
   const state = snap === null ? new PipelineState(name) : decodeSnapshot(name, snap.data, snap.lsn)
   if (snap !== null) state.lsn = snap.lsn
   // Replayed payloads are views into the reader's reused buffer: bytes the state keeps are copied into slabs.
   const arena = new SlabWriter()
   let expected = state.lsn + 1
+  let lastType = 0
+  let lastPayload: Uint8Array | null = null
   const replayed = await log.replay(state.lsn + 1, (lsn, type, payload) => {
     if (lsn !== expected) {
       throw new Error(`pipeline "${name}": the log continues at LSN ${lsn} but the state needs LSN ${expected} ` +
@@ -65,8 +71,37 @@ export async function loadState(name: string, log: EventLog): Promise<{ state: P
       bytes = arena.end()
     }
     apply(state, type, bytes, lsn)
+    lastType = type
+    lastPayload = type === EV_CLOSE ? payload.slice() : null
   })
-  return { state, snapshotLsn: snap === null ? null : snap.lsn, replayed }
+  return { state, snapshotLsn: snap === null ? null : snap.lsn, replayed, closedThrough: lastType === EV_CLOSE ? closeCarefulThrough(lastPayload!) : null }
+}
+
+/** The careful-start bound a close record carries. */
+function closeCarefulThrough(payload: Uint8Array): number {
+  const r = new ByteReader(payload)
+  r.uint() // time
+  return r.uint()
+}
+
+/**
+ * Careful starts. A start record rides with the next flush, after the handler
+ * has begun, so a handler that kills the process at once (a crash in native
+ * code, an abort, running out of memory) dies before its start is logged, and
+ * its attempt would never be counted: the job would crash every process that
+ * picks it up, forever. So after a stop that was not a clean close, every job
+ * that existed then (ids up to the highest in the log) is started only once
+ * its start record has reached the OS. If it crashes the process again, that
+ * attempt is counted, and after its last attempt it is dead: the first crash
+ * goes uncounted, every later one counts. Jobs added after the restart take
+ * the usual path. A clean close passes the bound on while such jobs remain,
+ * so an operator's clean open and close between two crashes does not reset it.
+ */
+export function carefulStartsThrough(state: PipelineState, closedThrough: number | null): number {
+  // Ended with a clean close: whatever bound that close passed on (usually 0).
+  if (closedThrough !== null) return closedThrough
+  // Anything else was a crash or a kill (or a log without a job yet: 0, nothing to be careful with).
+  return state.maxJobId
 }
 
 export async function openPipeline(o: OpenPipelineOptions): Promise<{ pipeline: Pipeline; recovery: RecoveryStats }> {
@@ -87,7 +122,7 @@ export async function openPipeline(o: OpenPipelineOptions): Promise<{ pipeline: 
     await log.close().catch(() => {})
     throw err
   }
-  const { state, snapshotLsn, replayed } = loaded
+  const { state, snapshotLsn, replayed, closedThrough } = loaded
   const p = new Pipeline(state, log, o.settings, o.events)
   p.runs = new RunManager(p)
   p.workers = new WorkerPool(p)
@@ -108,6 +143,20 @@ export async function openPipeline(o: OpenPipelineOptions): Promise<{ pipeline: 
     o.settings.logger.warn({ pipeline: name, jobs: workerLost }, 'jobs that were running when the process stopped go back (worker lost)')
     await p.committer.idle()
   }
+  const cleanStop = closedThrough !== null || (replayed === 0 && snapshotLsn === null)
+  p.carefulThrough = carefulStartsThrough(state, closedThrough)
+  // Open and close records tell a crash from a clean stop; a memory log has neither.
+  p.logsRunBoundaries = o.durability !== 'memory'
+  if (p.logsRunBoundaries) {
+    // From here until a clean close, the log must not end with the last run's close record:
+    // a crash before this process logs anything else would look like a clean stop.
+    p.committer.submit(EV_OPEN, p.ew.open(now), NOTE, null)
+    await p.log.written()
+  }
+  if (!cleanStop && p.carefulThrough > 0) {
+    o.settings.logger.info({ pipeline: name, throughJob: p.carefulThrough },
+      'the last run did not close cleanly: jobs from then on start only once their start is logged, so one that crashes the process counts its attempts')
+  }
   p.timers.arm()
-  return { pipeline: p, recovery: { snapshotLsn, replayed, workerLost, ms: performance.now() - t0 } }
+  return { pipeline: p, recovery: { snapshotLsn, replayed, workerLost, cleanStop, carefulThrough: p.carefulThrough, ms: performance.now() - t0 } }
 }

@@ -4,7 +4,7 @@
  * (adds, runs, workers, job-ops, timers, cron, snapshots, recovery).
  */
 import { EventWriter } from '../codec/event-writer.js'
-import { EV_INTERN, EV_QUEUE_CONFIG } from '../codec/event-types.js'
+import { EV_CLOSE, EV_INTERN, EV_QUEUE_CONFIG } from '../codec/event-types.js'
 import { decodeValue } from '../codec/data.js'
 import { JobDeadError, JobRemovedError, EngineClosedError } from '../errors.js'
 import type { ApplyObserver } from '../state/apply.js'
@@ -52,6 +52,10 @@ export class Pipeline implements ApplyObserver {
   private readonly finishers = new Map<number, Finisher[]>()
   closing = false
   closed = false
+  /** Jobs with ids up to this one start only once their start is logged (see carefulStartsThrough); 0: none. */
+  carefulThrough = 0
+  /** Open and close records are logged (not in memory mode: there is no restart to tell them apart for). */
+  logsRunBoundaries = false
   // Set by the factory once the parts exist (they need the pipeline to be constructed first).
   runs!: RunManager
   workers!: WorkerPool
@@ -284,7 +288,33 @@ export class Pipeline implements ApplyObserver {
         this.logger.warn({ pipeline: this.name, err: { message: (err as Error).message } }, 'snapshot on close failed')
       }
     }
+    this.logCleanClose()
+    await this.committer.idle()
     this.closed = true
     await this.log.close()
+  }
+
+  /**
+   * The last record of a clean stop: recovery tells it from a crash by it. It
+   * passes on the careful-start bound while a job under it could still run,
+   * so a clean open and close between two crashes does not reset it.
+   */
+  private logCleanClose(): void {
+    if (!this.logsRunBoundaries || this.committer.broken !== null) return
+    let careful = 0
+    if (this.carefulThrough > 0) {
+      for (const job of this.state.jobs.values()) {
+        if (job.id > this.carefulThrough) break
+        if (job.state === WAITING || job.state === DELAYED || job.state === ACTIVE) {
+          careful = this.carefulThrough
+          break
+        }
+      }
+    }
+    try {
+      this.committer.submit(EV_CLOSE, this.ew.close(this.now(), careful), NOTE, null)
+    } catch {
+      // The log broke just now: the next open sees no close and is careful, the safe side.
+    }
   }
 }

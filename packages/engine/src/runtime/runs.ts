@@ -88,7 +88,8 @@ export class RunManager implements RunHost {
     for (const run of list) this.logStart(run)
   }
 
-  private logStart(run: ActiveJob): void {
+  /** Log `run`'s start now, unless it is logged already (careful starts log it before the handler runs). */
+  logStart(run: ActiveJob): void {
     if (!run.startPending) return
     run.startPending = false
     try {

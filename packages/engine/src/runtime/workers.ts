@@ -48,6 +48,9 @@ export class WorkerPool {
   private running = 0
   /** Jobs started since the event loop last turned. */
   private startedThisTurn = 0
+  /** Careful starts waiting for their start records to be written, and their workers (parallel arrays). */
+  private carefulRuns: ActiveJob[] = []
+  private carefulWorkers: Worker[] = []
 
   constructor(private readonly p: Pipeline) {}
 
@@ -109,7 +112,35 @@ export class WorkerPool {
       const run = p.runs.begin(job, w.leaseMs, w.timeoutMs)
       w.running++
       this.running++
-      this.invoke(w, run)
+      if (job.id <= p.carefulThrough) this.startCarefully(w, run)
+      else this.invoke(w, run)
+    }
+  }
+
+  /**
+   * After a crash, a job that existed then runs only once its start record has
+   * reached the OS, so that if it crashes the process again the attempt is
+   * counted (see carefulStartsThrough). Runs started in the same burst share
+   * one wait.
+   */
+  private startCarefully(w: Worker, run: ActiveJob): void {
+    this.p.runs.logStart(run)
+    this.carefulWorkers.push(w)
+    if (this.carefulRuns.push(run) === 1) void this.p.log.written().then(this.invokeCareful)
+  }
+
+  private readonly invokeCareful = (): void => {
+    const workers = this.carefulWorkers
+    const runs = this.carefulRuns
+    this.carefulWorkers = []
+    this.carefulRuns = []
+    const broken = this.p.committer.broken
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i]
+      // Released while waiting (shutdown), or the start could not be written: the handler does not run.
+      if (run.settled) this.settle(workers[i], run, undefined, false)
+      else if (broken !== null) this.settle(workers[i], run, broken, true)
+      else this.invoke(workers[i], run)
     }
   }
 

@@ -237,6 +237,12 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
       obs?.added(job)
       break
     }
+    case E.EV_CLOSE:
+      // No state: only recovery reads it (a clean stop, see open-pipeline.ts).
+      r.uint()
+      break
+    case E.EV_OPEN:
+      break
     default:
       throw new Error(`unknown engine event type ${type} at lsn ${lsn}`)
   }
