@@ -53,21 +53,24 @@ it('a clean close passes the bound on while a job under it is still waiting, and
   await e4.close()
 })
 
-it('a careful start is written to the log before its handler runs; a usual start is not', async () => {
+it('a careful start is written to the log before its handler runs, for every job of a burst; a usual start is not', async () => {
   const dir = tempDir()
   const e1 = await open(dir)
-  const old = await e1.queue('q').add('old')
+  const olds = await e1.queue('q').addBulk(Array.from({ length: 8 }, (_, i) => ({ data: `old-${i}` })))
   await crash(e1)
 
   const e2 = await open(dir)
   const p = (e2 as any).handles.get('default').pipeline
   const fresh = await e2.queue('q').add('fresh')
   const writtenAtStart = new Map<string, boolean>()
+  // Concurrency 8: the eight old jobs start in one burst, so all eight share one wait for the write.
   e2.queue('q').process(async (j) => {
     writtenAtStart.set(j.data as string, j.startLsn > 0 && j.startLsn <= p.log.wal.writer.writtenLsn)
+  }, { concurrency: 8 })
+  for (const j of [...olds, fresh]) await e2.getJob(j.id)!.finished()
+  expect(Object.fromEntries(writtenAtStart)).toEqual({
+    ...Object.fromEntries(olds.map((_, i) => [`old-${i}`, true])),
+    fresh: false,
   })
-  await e2.getJob(old.id)!.finished()
-  await e2.getJob(fresh.id)!.finished()
-  expect(Object.fromEntries(writtenAtStart)).toEqual({ old: true, fresh: false })
   await e2.close()
 })

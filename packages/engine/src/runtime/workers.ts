@@ -126,14 +126,22 @@ export class WorkerPool {
   private startCarefully(w: Worker, run: ActiveJob): void {
     this.p.runs.logStart(run)
     this.carefulWorkers.push(w)
-    if (this.carefulRuns.push(run) === 1) void this.p.log.written().then(this.invokeCareful)
+    if (this.carefulRuns.push(run) === 1) queueMicrotask(this.awaitCarefulStarts)
   }
 
-  private readonly invokeCareful = (): void => {
+  /**
+   * Ask for the write only once the burst has pushed all its starts: `written()` covers what was pushed
+   * when it is called, and a start pushed after it could land in a later chunk than the one that settles it.
+   */
+  private readonly awaitCarefulStarts = (): void => {
     const workers = this.carefulWorkers
     const runs = this.carefulRuns
     this.carefulWorkers = []
     this.carefulRuns = []
+    void this.p.log.written().then(() => this.invokeCareful(workers, runs))
+  }
+
+  private invokeCareful(workers: Worker[], runs: ActiveJob[]): void {
     const broken = this.p.committer.broken
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i]
