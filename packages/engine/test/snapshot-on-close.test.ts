@@ -3,7 +3,7 @@ import { Engine } from '@wq/engine'
 import { Wal } from '@wq/wal'
 import { EV_CLOSE } from '../src/codec/event-types.js'
 import { MemoryFs, overrideFs } from '@wq/wal/testing'
-import { cleanupDirs, gate, recordingLogger } from './helpers.js'
+import { cleanupDirs, gate, recordingLogger, tempDir } from './helpers.js'
 
 afterEach(() => cleanupDirs())
 
@@ -46,5 +46,23 @@ it('close() during an automatic snapshot writes its own snapshot at the final LS
 
   const again = await Engine.open({ dir: '/data', durability: 'os', logger: recordingLogger(), wal: { fs: g.fs } })
   expect(again.queue('q').stats().counts.waiting).toBe(500)
+  await again.close()
+})
+
+it('an open and close that change nothing write no new snapshot: the open and close records change no state', async () => {
+  const dir = tempDir()
+  const snapshotsWritten = async (run: (e: Engine) => Promise<void>) => {
+    const logger = recordingLogger()
+    const e = await Engine.open({ dir, logger })
+    await run(e)
+    await e.close()
+    return logger.lines.filter((l) => l.msg === 'snapshot written').length
+  }
+  expect(await snapshotsWritten(async (e) => { await e.queue('q').add(1) })).toBe(1)
+  expect(await snapshotsWritten(async () => {})).toBe(0)
+  expect(await snapshotsWritten(async () => {})).toBe(0)
+  expect(await snapshotsWritten(async (e) => { await e.queue('q').add(2) })).toBe(1)
+  const again = await Engine.open({ dir, logger: recordingLogger() })
+  expect(again.queue('q').stats().counts.waiting).toBe(2)
   await again.close()
 })

@@ -49,7 +49,7 @@ export interface RecoveryStats {
 }
 
 /** Rebuild a state from a log: newest snapshot + replay of the tail. */
-export async function loadState(name: string, log: EventLog): Promise<{ state: PipelineState; snapshotLsn: number | null; replayed: number; closedThrough: number | null }> {
+export async function loadState(name: string, log: EventLog): Promise<{ state: PipelineState; snapshotLsn: number | null; replayed: number; closedThrough: number | null; changedSinceSnapshot: boolean }> {
   const snap = await log.latestSnapshot()
   const state = snap === null ? new PipelineState(name) : decodeSnapshot(name, snap.data, snap.lsn)
   if (snap !== null) state.lsn = snap.lsn
@@ -58,6 +58,7 @@ export async function loadState(name: string, log: EventLog): Promise<{ state: P
   let expected = state.lsn + 1
   let lastType = 0
   let lastPayload: Uint8Array | null = null
+  let changedSinceSnapshot = false
   const replayed = await log.replay(state.lsn + 1, (lsn, type, payload) => {
     if (lsn !== expected) {
       throw new Error(`pipeline "${name}": the log continues at LSN ${lsn} but the state needs LSN ${expected} ` +
@@ -73,8 +74,9 @@ export async function loadState(name: string, log: EventLog): Promise<{ state: P
     apply(state, type, bytes, lsn)
     lastType = type
     lastPayload = type === EV_CLOSE ? payload.slice() : null
+    if (type !== EV_OPEN && type !== EV_CLOSE) changedSinceSnapshot = true
   })
-  return { state, snapshotLsn: snap === null ? null : snap.lsn, replayed, closedThrough: lastType === EV_CLOSE ? closeCarefulThrough(lastPayload!) : null }
+  return { state, snapshotLsn: snap === null ? null : snap.lsn, replayed, closedThrough: lastType === EV_CLOSE ? closeCarefulThrough(lastPayload!) : null, changedSinceSnapshot }
 }
 
 /** The careful-start bound a close record carries. */
@@ -122,7 +124,7 @@ export async function openPipeline(o: OpenPipelineOptions): Promise<{ pipeline: 
     await log.close().catch(() => {})
     throw err
   }
-  const { state, snapshotLsn, replayed, closedThrough } = loaded
+  const { state, snapshotLsn, replayed, closedThrough, changedSinceSnapshot } = loaded
   const p = new Pipeline(state, log, o.settings, o.events)
   p.runs = new RunManager(p)
   p.workers = new WorkerPool(p)
@@ -150,7 +152,9 @@ export async function openPipeline(o: OpenPipelineOptions): Promise<{ pipeline: 
   if (p.logsRunBoundaries) {
     // From here until a clean close, the log must not end with the last run's close record:
     // a crash before this process logs anything else would look like a clean stop.
-    p.committer.submit(EV_OPEN, p.ew.open(now), NOTE, null)
+    const openLsn = p.committer.submit(EV_OPEN, p.ew.open(now), NOTE, null)
+    // Open and close records change no state: a snapshot that covered everything before them still does.
+    if (snapshotLsn !== null && !changedSinceSnapshot && workerLost === 0) p.snapshotter.coveredThrough = openLsn
     await p.log.written()
   }
   if (!cleanStop && p.carefulThrough > 0) {

@@ -18,6 +18,8 @@ export class Snapshotter {
   private bytesAt = 0
   private running: Promise<number> | null = null
   lastSnapshotLsn = 0
+  /** The last snapshot covers every state change through this LSN (records after it changed nothing). */
+  coveredThrough = 0
 
   constructor(private readonly p: Pipeline, private readonly policy: SnapshotPolicy | null) {}
 
@@ -38,7 +40,8 @@ export class Snapshotter {
    */
   async takeCurrent(): Promise<number> {
     while (this.running !== null) await this.running.catch(() => undefined)
-    if (this.lastSnapshotLsn === this.p.state.lsn && this.lastSnapshotLsn > 0) return this.lastSnapshotLsn
+    const lsn = this.p.state.lsn
+    if (this.lastSnapshotLsn > 0 && (this.lastSnapshotLsn === lsn || this.coveredThrough === lsn)) return this.lastSnapshotLsn
     return this.take()
   }
 
