@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     console.log(`start-up from snapshot: ${fmt(fromSnap.ms)} ms`)
     const target = below(2_000, 'ms')
     rows.push([`start-up from a snapshot of ${fmt(bulkN)} waiting jobs`, `${fmt(fromSnap.ms)} ms (${fmt(bulkN / (fromSnap.ms / 1000))} jobs/s)`, '', target.text, judge(target, fromSnap.ms), 'Engine.open after compaction: WAL open + snapshot read + decode'])
-    rows.push([`start-up by replaying the WAL (no snapshot)`, `${fmt(replay.ms)} ms (${fmt(bulkN / (replay.ms / 1000))} jobs/s)`, '', '', '', `${fmt(replay.replayed)} addBulk records holding ${fmt(bulkN)} jobs`])
+    rows.push([`start-up by replaying the WAL (no snapshot)`, `${fmt(replay.ms)} ms (${fmt(bulkN / (replay.ms / 1000))} jobs/s)`, '', '', '', `${fmt(replay.replayed)} records, the addBulk ones holding ${fmt(bulkN)} jobs`])
   }
   if (want('memory')) {
     const m = await runChild(bulkDir, 'snapshot', bulkN)
