@@ -146,9 +146,9 @@ export async function openPipeline(o: OpenPipelineOptions): Promise<{ pipeline: 
     await p.committer.idle()
   }
   const cleanStop = closedThrough !== null || (replayed === 0 && snapshotLsn === null)
-  p.carefulThrough = carefulStartsThrough(state, closedThrough)
-  // Open and close records tell a crash from a clean stop; a memory log has neither.
+  // Open and close records tell a crash from a clean stop; a memory log has neither, and no restart to count across.
   p.logsRunBoundaries = o.durability !== 'memory'
+  p.carefulThrough = p.logsRunBoundaries ? carefulStartsThrough(state, closedThrough) : 0
   if (p.logsRunBoundaries) {
     // From here until a clean close, the log must not end with the last run's close record:
     // a crash before this process logs anything else would look like a clean stop.
@@ -159,7 +159,7 @@ export async function openPipeline(o: OpenPipelineOptions): Promise<{ pipeline: 
   }
   if (!cleanStop && p.carefulThrough > 0) {
     o.settings.logger.info({ pipeline: name, throughJob: p.carefulThrough },
-      'the last run did not close cleanly: jobs from then on start only once their start is logged, so one that crashes the process counts its attempts')
+      'the last run did not close cleanly: the jobs that existed then start only once their start is logged, so one that crashes the process has its attempts counted')
   }
   p.timers.arm()
   return { pipeline: p, recovery: { snapshotLsn, replayed, workerLost, cleanStop, carefulThrough: p.carefulThrough, ms: performance.now() - t0 } }
