@@ -2,7 +2,8 @@
 // segment, then fails to publish the next segment (here: an injected write error on its file). The records
 // before the failure are on disk and come back after a restart, so they must be acknowledged and applied; only
 // the records after the failure are rejected. Sweeping the job size moves the failure across the batch and
-// across rotations. The engine used to reject the whole batch, so an add it reported as failed reappeared.
+// across rotations. The engine used to reject the whole batch, so an add it reported as failed reappeared,
+// and a job whose finished() had rejected turned out completed after a restart.
 import { describe, expect, it } from 'vitest'
 import { Engine, type DurabilityMode } from '@wq/engine'
 import { FaultyFs, MemoryFs } from '@wq/wal/testing'
@@ -59,5 +60,35 @@ describe.each(['sync', 'sync-enqueue', 'interval', 'os'] as DurabilityMode[])('a
     expect(rejectedTotal, 'the faults were hit').toBeGreaterThan(0)
     // Some cases put acknowledged adds in the same group of four as the first rejected one: the split batch.
     expect(ackedBeforeAFailure, 'a batch was split by a failure').toBeGreaterThan(0)
+  })
+})
+
+describe.each(['sync', 'sync-enqueue', 'os'] as DurabilityMode[])('completions when a write fails partway through a batch (%s)', (durability) => {
+  it('finished() resolves exactly for the jobs that are completed after a restart', async () => {
+    let split = 0
+    for (const resultBytes of [0, 60, 300]) {
+      for (let nth = 1; nth <= 16; nth++) {
+        const where = `${durability}, ${resultBytes}-byte results, write #${nth} fails`
+        const fs = new FaultyFs(new MemoryFs())
+        const open = () => Engine.open({ dir: '/data', durability, logger: silent, snapshotEvery: false, closeTimeoutMs: 50, wal: { fs, segmentBytes: 2048 } })
+        const engine = await open()
+        const q = engine.queue('q', { attempts: 5 })
+        const jobs = await q.addBulk(Array.from({ length: 40 }, (_, n) => ({ data: { n } })))
+        fs.inject({ op: 'write', nth, code: 'EIO', persistent: false })
+        const resolved = new Set<string>()
+        q.process(async () => 'r'.repeat(resultBytes), { concurrency: 4 })
+        await Promise.all(jobs.map((j) => j.finished().then(() => resolved.add(j.id), () => undefined)))
+        await engine.close().catch(() => undefined)
+        fs.clearFaults()
+        const again = await open()
+        for (const j of jobs) {
+          const completed = again.getJob(j.id)?.info()?.state === 'completed'
+          expect(completed, `${where}: job ${j.id} ${resolved.has(j.id) ? 'resolved' : 'rejected'} finished()`).toBe(resolved.has(j.id))
+        }
+        await again.close()
+        if (resolved.size > 0 && resolved.size < jobs.length) split++
+      }
+    }
+    expect(split, 'some batches were split by the failure').toBeGreaterThan(0)
   })
 })

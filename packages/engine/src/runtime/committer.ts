@@ -180,15 +180,15 @@ export class Committer {
   private failBatch(err: Error): void {
     if (this.broken !== null) {
       // Another part of a batch already failed: its handling settles the queue (or already has).
-      if (!this.salvaging) this.fail(err)
+      if (!this.salvaging) this.drop(err)
       return
     }
-    this.broken = err // no new submits from here on
-    this.onBroken(err)
+    // No new submits from here on. The failure is reported (and the waiting finished() promises rejected)
+    // only after the durable part is settled, so a completion that is on disk resolves its promise.
+    this.broken = err
     const written = this.log.durableLsn
     if (this.settledThrough(written) >= written) {
-      this.settle(written)
-      this.fail(err)
+      this.settleThenFail(written, err)
       return
     }
     this.salvaging = true
@@ -198,15 +198,20 @@ export class Committer {
         this.inflight--
         this.salvaging = false
         this.syncBarriers = []
-        this.settle(written)
-        this.fail(err)
+        this.settleThenFail(written, err)
       },
       () => {
         this.inflight--
         this.salvaging = false
-        this.fail(err)
+        this.settleThenFail(0, err)
       },
     )
+  }
+
+  private settleThenFail(durable: number, err: Error): void {
+    if (durable > 0) this.settle(durable)
+    this.onBroken(err)
+    this.drop(err)
   }
 
   /**
@@ -249,11 +254,8 @@ export class Committer {
     if (this.head === this.size && this.inflight === 0) this.notifyIdle()
   }
 
-  private fail(err: Error): void {
-    if (this.broken === null) {
-      this.broken = err
-      this.onBroken(err)
-    }
+  /** Fail every queued event (none of them is applied) and empty the queue. */
+  private drop(err: Error): void {
     this.drops++
     const { lsns, kinds, refs, tails } = this
     for (let i = this.head; i < this.size; i++) {
