@@ -260,10 +260,16 @@ export class Wal {
     const removedSnapshots = older.slice(0, older.length - kept.length).map((s) => s.file)
     const coveredLsn = kept.length > 0 ? kept[0].lsn : newest.lsn
     const removedSegments: string[] = []
-    // Never the active (last) segment.
+    // Never the active (last) segment. Oldest first, and a segment leaves the list only once it is gone from
+    // the directory: if an unlink fails, the segments left are still contiguous, and the next compaction
+    // starts again from the one that failed. (Dropping it from the list first left it on disk while later
+    // ones were deleted: a gap that recovery rightly refuses to open.)
     while (this.segmentList.length > 1 && this.segmentList[0].lastLsn <= coveredLsn) {
-      const seg = this.segmentList.shift()!
-      await this.fs.unlink(seg.path)
+      const seg = this.segmentList[0]
+      await this.fs.unlink(seg.path).catch((err: NodeJS.ErrnoException) => {
+        if (err?.code !== 'ENOENT') throw err // already gone: an earlier attempt removed it after all
+      })
+      this.segmentList.shift()
       removedSegments.push(seg.path)
     }
     await this.snapshotStore.remove(removedSnapshots)

@@ -187,6 +187,35 @@ describe('directory fsyncs happen where required (op log)', () => {
     await wal.close()
   })
 
+  it('a compaction whose unlink fails leaves the segments contiguous; the next one resumes from the failed one', async () => {
+    const mem = new MemoryFs()
+    const fs = new FaultyFs(mem)
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'sync', segmentBytes: 200 })
+    for (let k = 0; k < 20; k++) await wal.append(payloadFor(k, 40))
+    await wal.writeSnapshot(wal.lastLsn, Buffer.from('state'))
+    const before = wal.segments().map((s) => s.file)
+    expect(before.length).toBeGreaterThan(3)
+    // The second unlink fails once: the first segment is gone, the second is still there.
+    fs.inject({ op: 'unlink', nth: 2, code: 'EIO', persistent: false })
+    await expect(wal.compact()).rejects.toMatchObject({ code: 'EIO' })
+    expect(wal.segments().map((s) => s.file)).toEqual(before.slice(1))
+    // Reopening now (a crash here, the unlink not yet made durable by a directory fsync or made so) finds a
+    // contiguous log either way.
+    for (const unsynced of ['keep', 'drop'] as const) {
+      const reopened = await Wal.open({ dir: '/w', fs: mem.crash({ unsynced }), durability: 'sync' })
+      expect(reopened.lastLsn).toBe(20)
+      await reopened.close()
+    }
+    // The next compaction starts from the segment that failed and leaves only the active one.
+    const { removedSegments } = await wal.compact()
+    expect(removedSegments).toEqual(before.slice(1, -1))
+    expect(wal.segments().map((s) => s.file)).toEqual(before.slice(-1))
+    await wal.close()
+    const again = await Wal.open({ dir: '/w', fs: mem, durability: 'sync' })
+    expect(again.lastLsn).toBe(20)
+    await again.close()
+  })
+
   it('recovery: removing temp files and cutting a torn tail are followed by a directory fsync', async () => {
     const mem = new MemoryFs()
     const wal = await Wal.open({ dir: '/w', fs: mem, durability: 'sync' })
