@@ -94,7 +94,8 @@ export class LogWriter {
       case 'sync':
         return this.syncedLsn
       case 'buffered':
-        return this.lastLsn
+        // Once a failed write has poisoned the log, only what was written is there.
+        return this.poisoned ? this.writtenLsn : this.lastLsn
       default:
         return this.writtenLsn
     }
@@ -372,6 +373,15 @@ export class LogWriter {
       return
     }
     for (let j = index; j < queue.length; j++) this.enc.release(queue[j])
+    if (this.cfg.durability === 'buffered') {
+      // Here the lost records were acknowledged when they entered the buffer: going on from the cut would let
+      // later records build on ones the caller was told are logged (an add naming a string whose intern
+      // record was lost, so the log no longer replays). Stop instead, as after an fsync failure; reopening
+      // recovers the written prefix, which is what a crash at this moment would have left.
+      this.cfg.logger?.error({ err, file: a.state.path, fromLsn }, 'WAL write failed in buffered mode; records from this LSN were lost')
+      this.poison(err)
+      return
+    }
     this.discardPending()
     this.lastLsn = fromLsn - 1
     this.enc.continueAfter(a.state)

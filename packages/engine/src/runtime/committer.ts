@@ -94,7 +94,15 @@ export class Committer {
    */
   submit(type: number, payload: Uint8Array, kind: number, ref: CommitWaiter | JobRecord | null, enqueue = false, tail: Uint8Array | null = null): number {
     if (this.broken !== null) throw this.broken
-    const lsn = tail === null ? this.log.push(payload, type) : this.log.push(payload, type, tail)
+    let lsn: number
+    try {
+      lsn = tail === null ? this.log.push(payload, type) : this.log.push(payload, type, tail)
+    } catch (err) {
+      // A log that stopped (an fsync failure, or a failed write in `buffered` mode) stops the pipeline, as a
+      // failed batch does; a record the log merely refuses (too large) fails only its own call.
+      if ((err as { code?: unknown }).code === 'WAL_POISONED') this.failBatch(err as Error)
+      throw err
+    }
     const bytes = tail === null ? payload.length : payload.length + tail.length
     this.pushedEvents++
     this.pushedBytes += bytes
