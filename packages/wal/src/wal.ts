@@ -180,8 +180,9 @@ export class Wal {
    * Resolves once every record appended so far has been written to the OS
    * (not necessarily fsynced), whatever the mode: in `buffered` mode it starts
    * the write of the buffer at once. What is written survives the process
-   * dying, though not a power cut. Never rejects: if the write failed, the
-   * log is poisoned and the records' own `durable()` promises reject.
+   * dying, though not a power cut. Never rejects: a failed write rejects
+   * the records' own `durable()` promises instead (and poisons the log in
+   * `buffered` mode, whose appends were already acknowledged).
    */
   written(): Promise<void> {
     return this.writer.written()
