@@ -1,7 +1,7 @@
 /**
  * The append path: encodes records into pooled chunks, writes them in passes
  * (write-pass.ts: several writes in flight, completed in order), fdatasyncs per durability mode (group commit in
- * `sync`), rotates segments, and settles the durability promises in LSN order.
+ * `sync`), rotates segments (segment-rotation.ts), and settles the durability promises in LSN order.
  * Failures (README "Failures"): a failed write is cut back and every append from
  * the first lost record on is rejected (their LSNs are reused, the log stays
  * contiguous); a failed fsync or cut-back poisons the writer.
@@ -11,7 +11,8 @@ import type { Chunk } from './batch.js'
 import { ChunkEncoder } from './chunk-encoder.js'
 import { LsnWaiters } from './waiters.js'
 import { RecordTooLargeError, WalClosedError, WalPoisonedError } from './errors.js'
-import { createSegment, SegmentPublishError, type SegmentState } from './segment-file.js'
+import type { SegmentState } from './segment-file.js'
+import { sealAndCreateNext, type RotationHooks } from './segment-rotation.js'
 import type { SegmentHeader } from './segment-header.js'
 import type { FileHandle, FileSystem } from './fs/file-system.js'
 import type { Durability, WalLogger } from './types.js'
@@ -69,6 +70,11 @@ export class LogWriter {
     completed: (a, queue, index) => this.completeWrite(a, queue, index),
     failed: (err, queue, index) => this.failWrite(err, queue, index),
     poisoned: () => this.poisoned !== null,
+  }
+  private readonly rotationHooks: RotationHooks = {
+    poisoned: () => this.poisoned,
+    poison: (err) => this.poison(err),
+    syncActive: () => this.syncActive(),
   }
 
   constructor(
@@ -308,31 +314,9 @@ export class LogWriter {
     )
   }
 
-  /** Seal the active segment (fdatasync) and publish the next one. */
+  /** Seal the active segment and publish the next one (segment-rotation.ts). */
   private async rotate(header: SegmentHeader): Promise<void> {
-    const old = this.active
-    await old.settled()
-    if (this.poisoned) throw this.poisoned
-    if (old.hasZeros) {
-      // A sealed segment must end at its last frame: zeros there would read as corruption.
-      try {
-        await old.cutZeros()
-      } catch (err) {
-        this.poison(err)
-        throw err
-      }
-    }
-    if (!old.allSynced) await this.syncActive()
-    if (this.poisoned) throw this.poisoned
-    let created
-    try {
-      created = await createSegment(this.cfg.fs, this.cfg.dir, header)
-    } catch (err) {
-      if (err instanceof SegmentPublishError) this.poison(err.cause)
-      throw err
-    }
-    await old.idle()
-    await old.fh.close().catch(() => {})
+    const created = await sealAndCreateNext(this.active, this.cfg.fs, this.cfg.dir, header, this.rotationHooks)
     this.active = this.openActive(created.fh, created.state)
     this.segments.push(created.state)
   }
