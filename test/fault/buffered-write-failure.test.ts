@@ -13,7 +13,9 @@ describe('a failed write in buffered mode', () => {
   it('stops the WAL: later appends are refused, and the reopened log holds the written prefix', async () => {
     const mem = new MemoryFs()
     const fs = new FaultyFs(mem)
-    const wal = await Wal.open({ dir: '/w', fs, durability: 'buffered', bufferRecords: 4 })
+    const logged: { fields: Record<string, unknown>; message: string }[] = []
+    const logger = { ...silent, error: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message }) }
+    const wal = await Wal.open({ dir: '/w', fs, durability: 'buffered', bufferRecords: 4, logger })
     for (let i = 0; i < 4; i++) wal.push(Buffer.from(`a${i}`))
     await wal.written()
     fs.inject({ op: 'write', nth: 1, code: 'EIO', persistent: false })
@@ -21,6 +23,10 @@ describe('a failed write in buffered mode', () => {
     await wal.written()
     expect(wal.poisoned).toMatchObject({ code: 'EIO' })
     expect(() => wal.push(Buffer.from('c'))).toThrow(WalPoisonedError)
+    // One error line, saying where and from which record the log was lost.
+    expect(logged).toHaveLength(1)
+    expect(logged[0].message).toMatch(/write failed in buffered mode; records from this LSN were lost/)
+    expect(logged[0].fields).toMatchObject({ file: expect.stringContaining('/w/'), fromLsn: 5 })
     await wal.close().catch(() => undefined)
     fs.clearFaults()
     const again = await Wal.open({ dir: '/w', fs: mem, durability: 'buffered' })

@@ -362,8 +362,7 @@ export class LogWriter {
       // later records build on ones the caller was told are logged (an add naming a string whose intern
       // record was lost, so the log no longer replays). Stop instead, as after an fsync failure; reopening
       // recovers the written prefix, which is what a crash at this moment would have left.
-      this.cfg.logger?.error({ err, file: a.state.path, fromLsn }, 'WAL write failed in buffered mode; records from this LSN were lost')
-      this.poison(err)
+      this.poison(err, { file: a.state.path, fromLsn }, 'WAL write failed in buffered mode; records from this LSN were lost; reopen to recover')
       return
     }
     this.discardPending()
@@ -382,12 +381,12 @@ export class LogWriter {
   }
 
   /** Stop acknowledging: the kernel may have dropped dirty pages, and a retried fsync can lie. */
-  private poison(err: unknown): void {
+  private poison(err: unknown, where: object = { dir: this.cfg.dir }, message = 'WAL poisoned by an I/O failure; reopen to recover'): void {
     if (this.poisoned) return
     this.poisoned = err instanceof Error ? err : new Error(String(err))
     // A fill's fdatasync must not make records durable after the one that failed: they were rejected.
     this.active.fill?.stop()
-    this.cfg.logger?.error({ err, dir: this.cfg.dir }, 'WAL poisoned by an I/O failure; reopen to recover')
+    this.cfg.logger?.error({ err, ...where }, message)
     this.discardPending()
     this.waiters.rejectAll(this.poisoned)
     this.syncWaiters.rejectAll(this.poisoned)
