@@ -199,6 +199,16 @@ export class Engine {
     return this
   }
 
+  /**
+   * Write and fdatasync every pipeline's log now, whatever the durability mode. Once it resolves, everything
+   * acknowledged before the call survives a power cut: a checkpoint for `interval`, `os` and `buffered`, whose
+   * acknowledgements do not wait for an fsync. Rejects if a log cannot be made durable (an I/O failure poisons
+   * it; reopen to recover). In `memory` mode it resolves at once and keeps nothing.
+   */
+  async flush(): Promise<void> {
+    await Promise.all([...this.handles.values()].map(async (h) => (await h.ready).log.sync()))
+  }
+
   /** Snapshot every pipeline now ("snapshot before deploy"). Resolves with each snapshot's LSN. */
   async snapshot(): Promise<Record<string, number>> {
     const out: Record<string, number> = {}
