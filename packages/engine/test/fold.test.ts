@@ -120,6 +120,37 @@ describe('replay agrees with live runs on unlogged promotions and re-keyed retri
     await engine.close()
   })
 
+  it('a snapshot taken while a keyed job runs unlogged gives its key to the job added meanwhile, as replay does', async () => {
+    // Job A runs (its start rides with the next flush, not yet logged); B is added with A's key, which a
+    // running job does not hold. The log then reads: add A, add B; replaying it takes the key from A. A snapshot
+    // writes A back as waiting and must not give it the key too: two pending jobs with one key after a crash.
+    const { MemoryFs } = await import('@wq/wal/testing')
+    const mem = new MemoryFs()
+    const open = (fs: InstanceType<typeof MemoryFs>) =>
+      Engine.open({ dir: '/data', durability: 'sync', logger: recordingLogger(), closeTimeoutMs: 10, snapshotEvery: false, wal: { fs } })
+    const engine = await open(mem)
+    const q = engine.queue('u', { concurrency: 1 })
+    const started = deferred<void>()
+    q.process(() => { started.resolve(); return new Promise(() => {}) })
+    const a = await q.add('A', { key: 'k' })
+    await started.promise
+    const b = await q.add('B', { key: 'k' })
+    expect(b.id).not.toBe(a.id)
+    await engine.snapshot()
+    // MemoryFs does no real I/O: the image is taken before A's start record is flushed.
+    const image = mem.crash({ unsynced: 'drop', seed: 1 })
+    await engine.close()
+
+    const after = await open(image)
+    const pending = after.queue('u').jobs({ limit: 10 }).map((j) => ({ id: j.id, state: j.state, key: j.key }))
+    expect(pending).toEqual([
+      { id: a.id, state: 'waiting', key: undefined },
+      { id: b.id, state: 'waiting', key: 'k' },
+    ])
+    expect((await after.queue('u').add('C', { key: 'k' })).id).toBe(b.id)
+    await after.close()
+  })
+
   it('queue settings apply in log order: an add logged before a config change keeps the old settings', async () => {
     const engine = await Engine.open({ durability: 'memory', logger: recordingLogger() })
     const p = (engine as any).handles.get('default').pipeline
