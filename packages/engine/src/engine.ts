@@ -209,13 +209,17 @@ export class Engine {
     await Promise.all([...this.handles.values()].map(async (h) => (await h.ready).log.sync()))
   }
 
-  /** Snapshot every pipeline now ("snapshot before deploy"). Resolves with each snapshot's LSN. */
+  /**
+   * Snapshot every pipeline now ("snapshot before deploy"): each snapshot covers everything applied when it is
+   * taken (an automatic one still being written is waited out first, since it may cover less). Resolves with
+   * each snapshot's LSN.
+   */
   async snapshot(): Promise<Record<string, number>> {
     const out: Record<string, number> = {}
     for (const h of this.handles.values()) {
       const p = await h.ready
       await p.committer.idle()
-      out[p.name] = await p.snapshotter.take()
+      out[p.name] = await p.snapshotter.takeCurrent()
     }
     return out
   }

@@ -17,7 +17,7 @@ function snapshotGatedFs() {
       return mem.rename(a, b)
     },
   })
-  return { fs, renames }
+  return { fs, renames, mem }
 }
 
 it('close() during an automatic snapshot writes its own snapshot at the final LSN, and compaction does not trip over the other', async () => {
@@ -65,4 +65,27 @@ it('an open and close that change nothing write no new snapshot: the open and cl
   const again = await Engine.open({ dir, logger: recordingLogger() })
   expect(again.queue('q').stats().counts.waiting).toBe(2)
   await again.close()
+})
+
+it('engine.snapshot() during an automatic snapshot waits it out and takes its own, covering every add made before the call', async () => {
+  const g = snapshotGatedFs()
+  const open = (fs: typeof g.fs) => Engine.open({ dir: '/data', durability: 'os', logger: recordingLogger(), snapshotEvery: { events: 10 }, wal: { fs } })
+  const engine = await open(g.fs)
+  const q = engine.queue('q')
+  g.renames.hold()
+  const ids: string[] = []
+  // The 10th event starts an automatic snapshot, held at its rename; five more adds are acknowledged meanwhile.
+  for (let i = 0; i < 10; i++) ids.push((await q.add({ i })).id)
+  await g.renames.reached
+  for (let i = 10; i < 15; i++) ids.push((await q.add({ i })).id)
+  const lsnAtCall = engine.stats().pipelines[0].lastLsn
+  const taking = engine.snapshot()
+  g.renames.release()
+  const taken = await taking
+  expect(taken.default).toBeGreaterThanOrEqual(lsnAtCall)
+  // Its snapshot is durable, and the log was fsynced up to it first: a power cut now loses no add made before the call.
+  const after = await open(g.mem.crash({ unsynced: 'drop', seed: 1 }))
+  expect(ids.filter((id) => after.getJob(id) === undefined)).toEqual([])
+  await after.close()
+  await engine.close()
 })

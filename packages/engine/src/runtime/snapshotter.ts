@@ -36,7 +36,8 @@ export class Snapshotter {
 
   /**
    * A snapshot of the state as it is now: waits out one already being written (which may cover fewer
-   * events), then takes its own unless that one already covers everything applied. Used by close().
+   * events), then takes its own unless that one already covers everything applied. Used by close() and
+   * engine.snapshot().
    */
   async takeCurrent(): Promise<number> {
     while (this.running !== null) await this.running.catch(() => undefined)
