@@ -120,36 +120,42 @@ describe('replay agrees with live runs on unlogged promotions and re-keyed retri
     await engine.close()
   })
 
-  it('a snapshot taken while a keyed job runs unlogged gives its key to the job added meanwhile, as replay does', async () => {
-    // Job A runs (its start rides with the next flush, not yet logged); B is added with A's key, which a
-    // running job does not hold. The log then reads: add A, add B; replaying it takes the key from A. A snapshot
-    // writes A back as waiting and must not give it the key too: two pending jobs with one key after a crash.
-    const { MemoryFs } = await import('@wq/wal/testing')
-    const mem = new MemoryFs()
-    const open = (fs: InstanceType<typeof MemoryFs>) =>
-      Engine.open({ dir: '/data', durability: 'sync', logger: recordingLogger(), closeTimeoutMs: 10, snapshotEvery: false, wal: { fs } })
-    const engine = await open(mem)
-    const q = engine.queue('u', { concurrency: 1 })
-    const started = deferred<void>()
-    q.process(() => { started.resolve(); return new Promise(() => {}) })
-    const a = await q.add('A', { key: 'k' })
-    await started.promise
-    const b = await q.add('B', { key: 'k' })
-    expect(b.id).not.toBe(a.id)
-    await engine.snapshot()
-    // MemoryFs does no real I/O: the image is taken before A's start record is flushed.
-    const image = mem.crash({ unsynced: 'drop', seed: 1 })
-    await engine.close()
+  for (const concurrency of [1, 2]) {
+    it(`a snapshot taken while keyed jobs run unlogged gives the key to the later add, as replay does (concurrency ${concurrency})`, async () => {
+      // Job A runs (its start rides with the next flush, not yet logged); B is added with A's key, which a running
+      // job does not hold, and with room for two B runs too. The log reads: add A, add B; replaying it takes the
+      // key from A. The snapshot writes the running jobs back as waiting, as before their starts: loading it must
+      // not leave two pending jobs with one key after a crash.
+      const { MemoryFs } = await import('@wq/wal/testing')
+      const mem = new MemoryFs()
+      const open = (fs: InstanceType<typeof MemoryFs>) =>
+        Engine.open({ dir: '/data', durability: 'sync', logger: recordingLogger(), closeTimeoutMs: 10, snapshotEvery: false, wal: { fs } })
+      const engine = await open(mem)
+      const q = engine.queue('u', { concurrency })
+      const started: string[] = []
+      let onStart = () => {}
+      q.process((job) => { started.push(job.id); onStart(); return new Promise(() => {}) })
+      const runs = (n: number) => new Promise<void>((resolve) => { onStart = () => started.length >= n && resolve(); onStart() })
+      const a = await q.add('A', { key: 'k' })
+      await runs(1)
+      const b = await q.add('B', { key: 'k' })
+      expect(b.id).not.toBe(a.id)
+      await runs(concurrency)
+      await engine.snapshot()
+      // MemoryFs does no real I/O: the image is taken before the start records are flushed.
+      const image = mem.crash({ unsynced: 'drop', seed: 1 })
+      await engine.close()
 
-    const after = await open(image)
-    const pending = after.queue('u').jobs({ limit: 10 }).map((j) => ({ id: j.id, state: j.state, key: j.key }))
-    expect(pending).toEqual([
-      { id: a.id, state: 'waiting', key: undefined },
-      { id: b.id, state: 'waiting', key: 'k' },
-    ])
-    expect((await after.queue('u').add('C', { key: 'k' })).id).toBe(b.id)
-    await after.close()
-  })
+      const after = await open(image)
+      const pending = after.queue('u').jobs({ limit: 10 }).map((j) => ({ id: j.id, state: j.state, key: j.key }))
+      expect(pending).toEqual([
+        { id: a.id, state: 'waiting', key: undefined },
+        { id: b.id, state: 'waiting', key: 'k' },
+      ])
+      expect((await after.queue('u').add('C', { key: 'k' })).id).toBe(b.id)
+      await after.close()
+    })
+  }
 
   it('queue settings apply in log order: an add logged before a config change keeps the old settings', async () => {
     const engine = await Engine.open({ durability: 'memory', logger: recordingLogger() })

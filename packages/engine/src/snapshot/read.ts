@@ -196,7 +196,15 @@ function decodeBody(name: string, buf: Uint8Array): PipelineState {
     }
     if (job.extra === null) continue
     const key = job.extra.key
-    if (key !== undefined && (state === WAITING || state === DELAYED)) q.keys.set(key, job)
+    if (key !== undefined && (state === WAITING || state === DELAYED)) {
+      // Never two pending jobs with one key. A snapshot can hold two: a job running with its start not yet logged
+      // is written back as waiting (as before the start) with its key, and a job added meanwhile with that key
+      // (a running job holds none) is pending too. In the log the later add took the key from the earlier job, so
+      // here the later job, in id order, takes it too.
+      const earlier = q.keys.get(key)
+      if (earlier !== undefined && earlier.extra !== null) earlier.extra.key = undefined
+      q.keys.set(key, job)
+    }
     const tags = job.extra.tags
     if (tags !== undefined) {
       for (const t of tags) {

@@ -118,18 +118,12 @@ function writeJob(w: SlabWriter, d: DataChunks, s: PipelineState, job: JobRecord
   let state = job.state
   let attempts = job.attempts
   let startedAt = job.startedAt
-  const x = job.extra
-  let key = x?.key
   if (state === ACTIVE && !startLogged(job)) {
     state = 0 // waiting, as before the unlogged start
     attempts--
     startedAt = undefined
-    // A running job holds no key, so an add made while it ran may hold it now. In the log that add comes before
-    // this start, and replaying it took the key from this job: so does the snapshot (never two pending jobs with
-    // one key after loading it).
-    const holder = key === undefined ? undefined : job.queue.keys.get(key)
-    if (holder !== undefined && holder !== job) key = undefined
   }
+  const x = job.extra
   const lane = job.lane
   let flags = 0
   if (state === DELAYED) flags |= SF_RUN_AT
@@ -152,8 +146,8 @@ function writeJob(w: SlabWriter, d: DataChunks, s: PipelineState, job: JobRecord
   w.uint(data.length)
   d.add(data)
   if (x === null) return data.length
-  w.str(key ?? '')
-  w.uint(key === undefined ? 0 : 1)
+  w.str(x.key ?? '')
+  w.uint(x.key === undefined ? 0 : 1)
   const tags = x.tags ?? []
   w.uint(tags.length)
   for (const t of tags) w.uint(s.stringIds.get(t)!)
