@@ -61,6 +61,16 @@ describe('recurring jobs (cron)', () => {
     await engine.close()
   })
 
+  it('schedule() takes no job id: the adds before and after it get consecutive ids', async () => {
+    const engine = await memoryEngine()
+    const q = engine.queue('q')
+    const before = await q.add(1)
+    await q.schedule('tick', '0 0 1 1 *', { cron: 1 })
+    const after = await q.add(2)
+    expect(Number(after.id)).toBe(Number(before.id) + 1)
+    await engine.close()
+  })
+
   it('is persisted, and a restart never runs an occurrence twice (missed ones run once)', async () => {
     const dir = tempDir()
     fakeTime()

@@ -75,6 +75,18 @@ export function prepareAdd(p: Pipeline, queue: string, data: unknown, o: AddOpti
   return { rt: p.queueRuntime(q), queueId: q.id, jobId: ++p.state.maxJobId, params, ids, data: bytes }
 }
 
+/**
+ * Validate and encode the template of a schedule's runs: like prepareAdd, but the template is not a job and takes
+ * no job id (ids are dense; a burnt one would leave a hole). Giving it back is safe: prepareAdd took it
+ * synchronously, so no other add can have taken one since.
+ */
+export function prepareTemplate(p: Pipeline, queue: string, data: unknown, o: AddOptions): PreparedAdd {
+  const a = prepareAdd(p, queue, data, o)
+  p.state.maxJobId--
+  a.jobId = 0
+  return a
+}
+
 /** Scratch for single adds: encoding is synchronous, so one object serves every call. */
 const scratch: PreparedAdd = { rt: null as unknown as QueueRuntime, queueId: 0, jobId: 0, params: emptyAddParams(), ids: null, data: new Uint8Array(0) }
 

@@ -9,7 +9,7 @@ import { Cron } from 'croner'
 import { encodeValue } from '../codec/data.js'
 import { EV_CRON_FIRE, EV_SCHEDULE, EV_UNSCHEDULE } from '../codec/event-types.js'
 import { APPLY, type CommitWaiter } from './committer.js'
-import { prepareAdd } from './adds.js'
+import { prepareTemplate } from './adds.js'
 import type { Pipeline } from './pipeline.js'
 import type { AddOptions } from '../types.js'
 
@@ -56,7 +56,7 @@ export class CronSchedules {
     const nextRunAt = this.nextAfter(pattern, o.timezone, now) // throws on a bad pattern
     if (nextRunAt === 0) throw new TypeError(`cron pattern "${pattern}" never runs`)
     encodeValue(data, p.settings.maxDataBytes)
-    const a = prepareAdd(p, queue, data, o)
+    const a = prepareTemplate(p, queue, data, o)
     const payload = p.ew.schedule(now, name, a.queueId, pattern, o.timezone ?? '', nextRunAt, a.params, a.ids, a.data)
     return new Promise((resolve, reject) => {
       p.committer.submit(EV_SCHEDULE, payload, APPLY, {
