@@ -74,3 +74,20 @@ it('a careful start is written to the log before its handler runs, for every job
   })
   await e2.close()
 })
+
+it('a job added after the restart does not call its handler before an older careful job started before it', async () => {
+  const dir = tempDir()
+  const e1 = await open(dir)
+  const old = await e1.queue('q').add('old')
+  await crash(e1)
+
+  const e2 = await open(dir)
+  const q = e2.queue('q')
+  const fresh = await q.add('fresh')
+  const called: string[] = []
+  // Concurrency 2: both start in one burst, the old one first; its handler waits for its start's write.
+  q.process(async (j) => { called.push(j.data as string) }, { concurrency: 2 })
+  await Promise.all([e2.getJob(old.id)!.finished(), e2.getJob(fresh.id)!.finished()])
+  expect(called).toEqual(['old', 'fresh'])
+  await e2.close()
+})

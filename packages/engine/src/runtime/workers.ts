@@ -50,6 +50,8 @@ export class WorkerPool {
   private startedThisTurn = 0
   /** Careful starts waiting for their start records to be written, and their workers (parallel arrays). */
   private carefulRuns: ActiveJob[] = []
+  /** Runs started through startCarefully whose handlers have not been called yet. */
+  private carefulWaiting = 0
   private carefulWorkers: Worker[] = []
 
   constructor(private readonly p: Pipeline) {}
@@ -112,7 +114,9 @@ export class WorkerPool {
       const run = p.runs.begin(job, w.leaseMs, w.timeoutMs)
       w.running++
       this.running++
-      if (job.id <= p.carefulThrough) this.startCarefully(w, run)
+      if (job.id <= p.carefulThrough) this.startCarefully(w, run, true)
+      // Behind careful starts still waiting for their write, so handlers are called in the order jobs started.
+      else if (this.carefulWaiting > 0) this.startCarefully(w, run, false)
       else this.invoke(w, run)
     }
   }
@@ -123,8 +127,9 @@ export class WorkerPool {
    * counted (see carefulStartsThrough). Runs started in the same burst share
    * one wait.
    */
-  private startCarefully(w: Worker, run: ActiveJob): void {
-    this.p.runs.logStart(run)
+  private startCarefully(w: Worker, run: ActiveJob, logStart: boolean): void {
+    if (logStart) this.p.runs.logStart(run)
+    this.carefulWaiting++
     this.carefulWorkers.push(w)
     if (this.carefulRuns.push(run) === 1) queueMicrotask(this.awaitCarefulStarts)
   }
@@ -142,6 +147,7 @@ export class WorkerPool {
   }
 
   private invokeCareful(workers: Worker[], runs: ActiveJob[]): void {
+    this.carefulWaiting -= runs.length
     const broken = this.p.committer.broken
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i]
