@@ -175,6 +175,9 @@ async function oneCut(mode: keyof typeof POWER_CUT, caseSeed: number) {
       const key = kind === 1 ? rng.pick(UNIQUE_KEYS) : undefined
       const job = await engine.queue(queue).add({ n: rng.u32() }, key ? { key } : {})
       report({ t: 'add', id: job.id, q: queue, key })
+      // On MemoryFs everything else is microtasks: without a pause now and then, a whole case would run before the
+      // `interval` timer (2 ms) ever fired, and its fsyncs would never be a checkpoint here.
+      if (rng.chance(0.05)) await new Promise((resolve) => setTimeout(resolve, rng.int(4)))
     }
   }
   await Promise.all([producer(), producer(), producer(), producer()])
