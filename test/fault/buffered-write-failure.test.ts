@@ -18,10 +18,14 @@ describe('a failed write in buffered mode', () => {
     const wal = await Wal.open({ dir: '/w', fs, durability: 'buffered', bufferRecords: 4, logger })
     for (let i = 0; i < 4; i++) wal.push(Buffer.from(`a${i}`))
     await wal.written()
+    const poisoned = wal.whenPoisoned()
     fs.inject({ op: 'write', nth: 1, code: 'EIO', persistent: false })
     for (let i = 0; i < 4; i++) wal.push(Buffer.from(`b${i}`))
     await wal.written()
     expect(wal.poisoned).toMatchObject({ code: 'EIO' })
+    // Its owner hears of it with no append waiting: these were acknowledged on entering the buffer.
+    expect(await poisoned).toBe(wal.poisoned)
+    expect(await wal.whenPoisoned()).toBe(wal.poisoned)
     expect(() => wal.push(Buffer.from('c'))).toThrow(WalPoisonedError)
     // One error line, saying where and from which record the log was lost.
     expect(logged).toHaveLength(1)

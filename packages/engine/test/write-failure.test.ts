@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Engine } from '@wq/engine'
-import { FaultyFs } from '@wq/wal/testing'
+import { FaultyFs, MemoryFs } from '@wq/wal/testing'
 import { nodeFs } from '@wq/wal'
 import { cleanupDirs, deferred, recordingLogger, tempDir } from './helpers.js'
 
@@ -83,6 +83,49 @@ describe('after a failed write', () => {
     expect(await Promise.all(settled)).toEqual(['rejected', 'rejected', 'rejected'])
     expect(q.stats().totals.completed).toBe(0)
     expect(errors.length).toBe(1)
+    await engine.close().catch(() => {})
+  })
+})
+
+describe('once the log has stopped, nothing waits forever', () => {
+  it('an add waiting for room is refused when the pipeline stops (no room can come)', async () => {
+    const { fs, engine, errors } = await openFaulty()
+    const q = engine.queue('q', { maxPending: 1, onFull: 'wait' })
+    await q.add('fills the queue')
+    const waiting = q.add('waits for room').then(() => 'resolved', (e: Error) => `rejected: ${(e as { code?: string }).code}`)
+    fs.inject({ op: 'fsync', nth: 1, code: 'EIO', persistent: true })
+    await expect(engine.queue('other').add('breaks the log')).rejects.toThrow()
+    expect(await waiting).toBe('rejected: EIO')
+    expect(errors.length).toBe(1)
+    await engine.close().catch(() => {})
+  })
+
+  it("a lease's fail() on a stopped log rejects", async () => {
+    const { fs, engine } = await openFaulty()
+    const q = engine.queue('q', { attempts: 1 })
+    await q.add('x')
+    const lease = q.reserve({ leaseMs: 60_000 })!
+    // The start is logged and durable before the log stops: the lease outlives the failure.
+    ;(engine as any).handles.get('default').pipeline.runs.flushStarts()
+    await engine.flush()
+    fs.inject({ op: 'fsync', nth: 1, code: 'EIO', persistent: true })
+    await expect(engine.queue('other').add('breaks the log')).rejects.toThrow()
+    await expect(q.fail(lease, 'handler error')).rejects.toMatchObject({ code: 'EIO' })
+    await engine.close().catch(() => {})
+  })
+
+  it('buffered: a background write that fails stops the pipeline at once, with no call waiting on it', async () => {
+    const fs = new FaultyFs(new MemoryFs())
+    const engine = await Engine.open({ dir: '/data', durability: 'buffered', logger: recordingLogger(), snapshotEvery: false, wal: { fs } })
+    const stopped = new Promise<Error>((resolve) => engine.on('error', resolve))
+    const q = engine.queue('q')
+    await q.add('written')
+    await engine.flush()
+    fs.inject({ op: 'write', nth: 1, code: 'EIO', persistent: false })
+    // Acknowledged on entering the buffer; the write that fails comes later, from the flush timer.
+    await q.add('lost with the failed write')
+    expect(await stopped).toMatchObject({ code: 'EIO' })
+    await expect(q.add('after')).rejects.toThrow()
     await engine.close().catch(() => {})
   })
 })

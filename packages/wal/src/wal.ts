@@ -48,6 +48,7 @@ export class Wal {
     private readonly segmentList: SegmentState[],
     private readonly writer: LogWriter,
     recovery: RecoveryReport,
+    private readonly poisonListeners: ((err: Error) => void)[],
   ) {
     this.dir = opts.dir
     this.recovery = recovery
@@ -99,6 +100,7 @@ export class Wal {
           throw err
         })
       }
+      const poisonListeners: ((err: Error) => void)[] = []
       const writer = new LogWriter(
         {
           fs,
@@ -115,12 +117,15 @@ export class Wal {
           writesInFlight: opts.writesInFlight ?? 6,
           maxRecordBytes,
           logger: opts.logger,
+          onPoisoned: (err) => {
+            for (const f of poisonListeners.splice(0)) f(err)
+          },
         },
         fh,
         segments,
       )
       opts.logger?.info({ dir: opts.dir, durability, segments: segments.length, lastLsn: writer.lastLsn }, 'WAL opened')
-      return new Wal(opts, lock, segments, writer, report)
+      return new Wal(opts, lock, segments, writer, report, poisonListeners)
     } catch (err) {
       await lock.release().catch(() => {})
       throw err
@@ -140,6 +145,17 @@ export class Wal {
   /** The error that poisoned the log (an fsync failure), or null. Every later append rejects with WalPoisonedError. */
   get poisoned(): Error | null {
     return this.writer.poisoned
+  }
+
+  /**
+   * Resolves with the error once the log poisons itself (a failed fsync, or a failed write in `buffered` mode);
+   * never rejects. In `buffered` mode nothing else may be waiting when a background write fails: the records it
+   * lost were acknowledged when they entered the buffer, so this is how their owner learns of it.
+   */
+  whenPoisoned(): Promise<Error> {
+    const err = this.writer.poisoned
+    if (err !== null) return Promise.resolve(err)
+    return new Promise((resolve) => this.poisonListeners.push(resolve))
   }
 
   /**

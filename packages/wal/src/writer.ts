@@ -36,6 +36,8 @@ export interface WriterConfig {
   writesInFlight: number
   maxRecordBytes: number
   logger?: WalLogger
+  /** Called once, when the writer poisons itself. */
+  onPoisoned?: (err: Error) => void
 }
 
 export class LogWriter {
@@ -391,5 +393,6 @@ export class LogWriter {
     this.waiters.rejectAll(this.poisoned)
     this.syncWaiters.rejectAll(this.poisoned)
     this.writeWaiters.rejectAll(this.poisoned)
+    this.cfg.onPoisoned?.(this.poisoned)
   }
 }

@@ -21,6 +21,8 @@ export interface EventLog {
   sync(): Promise<void>
   /** Resolves once everything pushed so far has reached the OS (survives the process dying); never rejects. */
   written(): Promise<void>
+  /** Resolves with the error once the log stops by itself (an I/O failure it cannot go on from); never rejects. */
+  whenStopped(): Promise<Error>
   /** Call `onRecord` for every record with lsn >= fromLsn, in order. `payload` is a view: copy to keep. */
   replay(fromLsn: number, onRecord: (lsn: number, type: number, payload: Uint8Array) => void): Promise<number>
   latestSnapshot(): Promise<LoggedSnapshot | null>

@@ -40,6 +40,11 @@ export class MemoryLog implements EventLog {
     return DONE
   }
 
+  /** Memory never fails. */
+  whenStopped(): Promise<Error> {
+    return new Promise(() => {})
+  }
+
   async replay(fromLsn: number, onRecord: (lsn: number, type: number, payload: Uint8Array) => void): Promise<number> {
     let n = 0
     for (const r of this.records) {

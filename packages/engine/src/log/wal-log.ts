@@ -39,6 +39,10 @@ export class WalLog implements EventLog {
     return this.wal.durable(lsn)
   }
 
+  whenStopped(): Promise<Error> {
+    return this.wal.whenPoisoned()
+  }
+
   sync(): Promise<void> {
     return this.wal.sync()
   }

@@ -185,6 +185,15 @@ export class Committer {
    * In `sync-enqueue`, written adds still wait for their fsync: it is tried
    * once more, and they are acknowledged only if it succeeds.
    */
+  /**
+   * The log stopped by itself (EventLog.whenStopped): stop the pipeline as a failed batch does. In `buffered` mode
+   * a background write can fail with no batch waiting on it (its records were acknowledged on entering the buffer),
+   * and without this the pipeline would go on until the next push.
+   */
+  logStopped(err: Error): void {
+    if (this.broken === null) this.failBatch(err)
+  }
+
   private failBatch(err: Error): void {
     if (this.broken !== null) {
       // Another part of a batch already failed: its handling settles the queue (or already has).

@@ -71,6 +71,7 @@ export class Pipeline implements ApplyObserver {
   ) {
     this.name = settings.name
     this.committer = new Committer(log, state, this, (err) => this.onBroken(err), settings.syncEnqueues, () => this.snapshotter.check())
+    void log.whenStopped().then((err) => this.committer.logStopped(err))
   }
 
   get logger(): Logger {
@@ -266,6 +267,8 @@ export class Pipeline implements ApplyObserver {
       this.finishers.delete(id)
       for (const w of list) w.reject(err)
     }
+    // Nothing can start or be removed on a stopped log, so no room will come: adds waiting for it fail now.
+    for (const rt of this.queueRuntimes.values()) rt.refuseWaiting(err)
     this.events.emit('error', err)
   }
 

@@ -196,8 +196,9 @@ export class RunManager implements RunHost {
     const stack = error.stack ?? ''
     try {
       p.committer.submit(EV_FAIL, p.ew.fail(now, job.id, outcome, retryAt, error.message, stack), APPLY, run)
-    } catch {
-      // Log broken: reported by the pipeline.
+    } catch (err) {
+      // Log broken (the pipeline reports it): the run's own waiter (a lease's fail()) must still hear of it.
+      run.failed(err as Error)
     }
   }
 
