@@ -14,10 +14,10 @@ function openEngine(fs: FaultyFs, durability: DurabilityMode): Promise<Engine> {
   return Engine.open({ dir: '/data', durability, logger: silent, snapshotEvery: false, closeTimeoutMs: 50, wal: { fs, segmentBytes: 4096 } })
 }
 
-async function oneCase(durability: DurabilityMode, pad: number, nth: number) {
+async function oneCase(durability: DurabilityMode, pad: number, nth: number, op: 'write' | 'truncate' = 'write') {
   const fs = new FaultyFs(new MemoryFs())
   const engine = await openEngine(fs, durability)
-  fs.inject({ op: 'write', nth, code: 'EIO', persistent: false })
+  fs.inject({ op, nth, code: 'EIO', persistent: false })
   const q = engine.queue('q')
   const acked = new Set<number>()
   const rejected: number[] = []
@@ -60,6 +60,27 @@ describe.each(['sync', 'sync-enqueue', 'interval', 'os'] as DurabilityMode[])('a
     expect(rejectedTotal, 'the faults were hit').toBeGreaterThan(0)
     // Some cases put acknowledged adds in the same group of four as the first rejected one: the split batch.
     expect(ackedBeforeAFailure, 'a batch was split by a failure').toBeGreaterThan(0)
+  })
+})
+
+// Sealing a segment cuts its zero-filled tail (`preallocate`, on in `sync` and `sync-enqueue`). When that cut
+// fails the log stops, but the records before it are whole on disk: the seal fsyncs them first, and they are
+// acknowledged. The cut used to come first, so they were rejected and then came back on reopen.
+describe.each(['sync', 'sync-enqueue'] as DurabilityMode[])('a seal whose zero-filled tail cannot be cut (%s)', (durability) => {
+  it('acknowledges the records fsynced before the cut, rejects only the rest, and a rejected add never reappears', async () => {
+    let rejectedTotal = 0
+    let ackedInAFailedRun = 0
+    for (let pad = 150; pad <= 1050; pad += 100) {
+      const where = `${durability}, ${pad}-byte pad, the first truncate fails`
+      const { acked, rejected, live, after } = await oneCase(durability, pad, 1, 'truncate')
+      expect(live, `${where}: jobs in memory`).toEqual([...acked].sort((a, b) => a - b))
+      for (const n of acked) expect(after.has(n), `${where}: acknowledged add ${n} after reopen`).toBe(true)
+      for (const n of rejected) expect(after.has(n), `${where}: rejected add ${n} reappeared`).toBe(false)
+      rejectedTotal += rejected.length
+      if (rejected.length > 0) ackedInAFailedRun += acked.size
+    }
+    expect(rejectedTotal, 'the faults were hit').toBeGreaterThan(0)
+    expect(ackedInAFailedRun, 'records before the failed cut were acknowledged').toBeGreaterThan(0)
   })
 })
 

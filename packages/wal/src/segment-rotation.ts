@@ -2,11 +2,13 @@
  * The segment hand-over at a rotation: seal the full segment, then publish the
  * next one. The order is what recovery relies on:
  *
- * - the old segment's zero-filled space is cut off first, because a sealed
- *   segment must end at its last frame (zeros there would read as corruption
- *   once a later segment exists);
- * - it is fdatasynced before the next segment exists, so a power cut never
- *   leaves a later segment beside an earlier one with a hole in it;
+ * - the old segment's records are fdatasynced first, so a failure of the
+ *   steps after it cannot reject records that are whole on disk;
+ * - its zero-filled space is cut off (and the new size fsynced), because a
+ *   sealed segment must end at its last frame (zeros there would read as
+ *   corruption once a later segment exists);
+ * - both happen before the next segment exists, so a power cut never leaves
+ *   a later segment beside an earlier one with a hole in it;
  * - its handle is closed only after its last background work (zero-fill,
  *   background fdatasync) has settled.
  */
@@ -34,6 +36,10 @@ export async function sealAndCreateNext(
 ): Promise<{ fh: FileHandle; state: SegmentState }> {
   await old.settled()
   throwIfPoisoned(hooks)
+  // The records first: a cut that fails poisons the log, and records written but not yet fsynced would then be
+  // rejected although they are whole on disk and come back on reopen.
+  if (!old.allSynced) await hooks.syncActive()
+  throwIfPoisoned(hooks)
   if (old.hasZeros) {
     try {
       await old.cutZeros()
@@ -42,8 +48,6 @@ export async function sealAndCreateNext(
       throw err
     }
   }
-  if (!old.allSynced) await hooks.syncActive()
-  throwIfPoisoned(hooks)
   let created
   try {
     created = await createSegment(fs, dir, header)

@@ -142,6 +142,11 @@ export class Wal {
     return this.writer.durableLsn
   }
 
+  /** Highest LSN covered by a completed fdatasync, whatever the mode. */
+  get syncedLsn(): number {
+    return this.writer.syncedLsn
+  }
+
   /** The error that poisoned the log (an fsync failure), or null. Every later append rejects with WalPoisonedError. */
   get poisoned(): Error | null {
     return this.writer.poisoned

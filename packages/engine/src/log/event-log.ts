@@ -13,6 +13,8 @@ export interface EventLog {
   readonly lastLsn: number
   /** Highest LSN as durable as the mode promises. After a failed write, what is at or below it stays durable. */
   readonly durableLsn: number
+  /** Highest LSN covered by a completed fsync, whatever the mode: durable in every sense. */
+  readonly syncedLsn: number
   /** Append a record; returns its LSN at once. Durability is awaited with `durable()`. Throws if the log is unusable. */
   push(payload: Uint8Array, type: number, tail?: Uint8Array): number
   /** Resolves when `lsn` is as durable as the mode promises; rejects if its write failed. */

@@ -22,6 +22,10 @@ export class MemoryLog implements EventLog {
     return this.lastLsn
   }
 
+  get syncedLsn(): number {
+    return this.lastLsn
+  }
+
   push(payload: Uint8Array, type: number, tail?: Uint8Array): number {
     const lsn = ++this.lastLsn
     if (this.keep) this.records.push({ lsn, type, payload: tail === undefined ? payload.slice() : Buffer.concat([payload, tail]) })

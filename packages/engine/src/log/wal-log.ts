@@ -31,6 +31,10 @@ export class WalLog implements EventLog {
     return this.wal.durableLsn
   }
 
+  get syncedLsn(): number {
+    return this.wal.syncedLsn
+  }
+
   push(payload: Uint8Array, type: number, tail?: Uint8Array): number {
     return this.wal.push(payload, type, tail)
   }

@@ -177,15 +177,6 @@ export class Committer {
   }
 
   /**
-   * A write failed. A batch can fail after part of it became durable: the WAL
-   * wrote (and in `sync` fsynced) the records that filled a segment, then
-   * failed to publish the next one. Those records come back after a restart,
-   * so they are applied and acknowledged like any other and only the rest
-   * fails; rejecting them too would report adds as failed that then reappear.
-   * In `sync-enqueue`, written adds still wait for their fsync: it is tried
-   * once more, and they are acknowledged only if it succeeds.
-   */
-  /**
    * The log stopped by itself (EventLog.whenStopped): stop the pipeline as a failed batch does. In `buffered` mode
    * a background write can fail with no batch waiting on it (its records were acknowledged on entering the buffer),
    * and without this the pipeline would go on until the next push.
@@ -194,6 +185,15 @@ export class Committer {
     if (this.broken === null) this.failBatch(err)
   }
 
+  /**
+   * A write failed. A batch can fail after part of it became durable: the WAL
+   * wrote (and in `sync` fsynced) the records that filled a segment, then
+   * failed to publish the next one. Those records come back after a restart,
+   * so they are applied and acknowledged like any other and only the rest
+   * fails; rejecting them too would report adds as failed that then reappear.
+   * In `sync-enqueue`, written adds still wait for their fsync: it is tried
+   * once more, and they are acknowledged only if it succeeds.
+   */
   private failBatch(err: Error): void {
     if (this.broken !== null) {
       // Another part of a batch already failed: its handling settles the queue (or already has).
@@ -218,9 +218,11 @@ export class Committer {
         this.settleThenFail(written, err)
       },
       () => {
+        // The log is stopped (poisoned), or this fsync failed: what an earlier fsync covered is still durable
+        // (a seal fsyncs a segment's records before the step that may fail after it).
         this.inflight--
         this.salvaging = false
-        this.settleThenFail(0, err)
+        this.settleThenFail(Math.min(this.log.syncedLsn, written), err)
       },
     )
   }
