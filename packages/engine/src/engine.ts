@@ -202,11 +202,18 @@ export class Engine {
   /**
    * Write and fdatasync every pipeline's log now, whatever the durability mode. Once it resolves, everything
    * acknowledged before the call survives a power cut: a checkpoint for `interval`, `os` and `buffered`, whose
-   * acknowledgements do not wait for an fsync. Rejects if a log cannot be made durable (an I/O failure poisons
-   * it; reopen to recover). In `memory` mode it resolves at once and keeps nothing.
+   * acknowledgements do not wait for an fsync. Rejects if a log cannot be made durable, and if a pipeline has
+   * stopped after a failed write (its `error` event): work given to it may be lost, and a checkpoint that
+   * resolved would say otherwise. Reopen to recover. In `memory` mode it resolves at once and keeps nothing.
    */
   async flush(): Promise<void> {
-    await Promise.all([...this.handles.values()].map(async (h) => (await h.ready).log.sync()))
+    await Promise.all([...this.handles.values()].map(async (h) => {
+      const p = await h.ready
+      if (p.committer.broken !== null) throw p.committer.broken
+      await p.log.sync()
+      // A write that failed while this fsync ran stopped the pipeline too.
+      if (p.committer.broken !== null) throw p.committer.broken
+    }))
   }
 
   /**

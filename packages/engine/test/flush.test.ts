@@ -73,3 +73,16 @@ it('memory mode: flush() resolves', async () => {
   await expect(engine.flush()).resolves.toBeUndefined()
   await engine.close()
 })
+
+it('flush() rejects once a pipeline has stopped after a failed write, though the log itself goes on', async () => {
+  // Outside buffered mode a failed write is cut back and the WAL stays usable, but the pipeline stops: a push made
+  // before (acknowledged only by its error event) is gone, and a resolved flush would suggest it is safe.
+  const fs = new FaultyFs(new MemoryFs())
+  const engine = await open(fs, 'os')
+  const stopped = new Promise<Error>((resolve) => engine.on('error', resolve))
+  fs.inject({ op: 'write', nth: 1, code: 'EIO', persistent: false })
+  engine.queue('q').push({ i: 1 })
+  expect(await stopped).toMatchObject({ code: 'EIO' })
+  await expect(engine.flush()).rejects.toMatchObject({ code: 'EIO' })
+  await engine.close().catch(() => undefined)
+})
