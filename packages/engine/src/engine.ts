@@ -219,14 +219,16 @@ export class Engine {
   /**
    * Snapshot every pipeline now ("snapshot before deploy"): each snapshot covers everything applied when it is
    * taken (an automatic one still being written is waited out first, since it may cover less). Resolves with
-   * each snapshot's LSN.
+   * each snapshot's LSN. Like flush(), rejects once a pipeline has stopped after a failed write.
    */
   async snapshot(): Promise<Record<string, number>> {
     const out: Record<string, number> = {}
     for (const h of this.handles.values()) {
       const p = await h.ready
       await p.committer.idle()
+      if (p.committer.broken !== null) throw p.committer.broken
       out[p.name] = await p.snapshotter.takeCurrent()
+      if (p.committer.broken !== null) throw p.committer.broken
     }
     return out
   }

@@ -74,7 +74,7 @@ it('memory mode: flush() resolves', async () => {
   await engine.close()
 })
 
-it('flush() rejects once a pipeline has stopped after a failed write, though the log itself goes on', async () => {
+it('flush() and snapshot() reject once a pipeline has stopped after a failed write, though the log itself goes on', async () => {
   // Outside buffered mode a failed write is cut back and the WAL stays usable, but the pipeline stops: a push made
   // before (acknowledged only by its error event) is gone, and a resolved flush would suggest it is safe.
   const fs = new FaultyFs(new MemoryFs())
@@ -84,5 +84,7 @@ it('flush() rejects once a pipeline has stopped after a failed write, though the
   engine.queue('q').push({ i: 1 })
   expect(await stopped).toMatchObject({ code: 'EIO' })
   await expect(engine.flush()).rejects.toMatchObject({ code: 'EIO' })
+  // A snapshot is a checkpoint too, and says the same.
+  await expect(engine.snapshot()).rejects.toMatchObject({ code: 'EIO' })
   await engine.close().catch(() => undefined)
 })

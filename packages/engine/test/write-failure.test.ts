@@ -129,3 +129,39 @@ describe('once the log has stopped, nothing waits forever', () => {
     await engine.close().catch(() => {})
   })
 })
+
+describe('a write that fails while opening', () => {
+  // The image: one job, running at a power cut (so opening logs it back as "worker lost"), or waiting (so the
+  // first write is the open record).
+  async function image(running: boolean): Promise<MemoryFs> {
+    const live = new MemoryFs()
+    const engine = await Engine.open({ dir: '/data', logger: recordingLogger(), snapshotEvery: false, closeTimeoutMs: 10, wal: { fs: live } })
+    const q = engine.queue('q')
+    await q.add('x')
+    if (running) {
+      const started = deferred()
+      q.process(() => { started.resolve(); return new Promise(() => {}) })
+      await started.promise
+      ;(engine as any).handles.get('default').pipeline.runs.flushStarts()
+    }
+    await engine.flush()
+    const mem = live.crash({ unsynced: 'drop', seed: 1 })
+    await engine.close().catch(() => {})
+    return mem
+  }
+
+  for (const running of [true, false]) {
+    it(`fails the open and leaves the directory to a later open (${running ? 'the worker-lost record' : 'the open record'})`, async () => {
+      const fs = new FaultyFs(await image(running))
+      const open = () => Engine.open({ dir: '/data', logger: recordingLogger(), snapshotEvery: false, wal: { fs } })
+      // The first write to the log (not the lock file's PID): the worker-lost record, or the open record.
+      fs.inject({ op: 'write', nth: 1, code: 'EIO', persistent: false, path: '.wal' })
+      // Not an engine that refuses every call: the open itself fails, with the cause.
+      await expect(open()).rejects.toMatchObject({ code: 'EIO' })
+      fs.clearFaults()
+      const again = await open()
+      expect(again.queue('q').jobs({ limit: 10 }).map((j) => [j.data, j.state])).toEqual([['x', 'waiting']])
+      await again.close()
+    })
+  }
+})

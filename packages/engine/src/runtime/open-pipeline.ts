@@ -134,32 +134,43 @@ export async function openPipeline(o: OpenPipelineOptions): Promise<{ pipeline: 
   p.snapshotter.lastSnapshotLsn = snapshotLsn ?? 0
 
   let workerLost = 0
-  const now = p.now()
-  for (const job of state.jobs.values()) {
-    if (job.state !== ACTIVE) continue
-    workerLost++
-    const outcome = job.attempts >= job.maxAttempts ? TO_DEAD : RETRY_NOW
-    p.committer.submit(EV_FAIL, p.ew.fail(now, job.id, outcome, 0, 'worker lost', ''), APPLY, null, true)
-  }
-  if (workerLost > 0) {
-    o.settings.logger.warn({ pipeline: name, jobs: workerLost }, 'jobs that were running when the process stopped go back (worker lost)')
+  let cleanStop: boolean
+  try {
+    const now = p.now()
+    for (const job of state.jobs.values()) {
+      if (job.state !== ACTIVE) continue
+      workerLost++
+      const outcome = job.attempts >= job.maxAttempts ? TO_DEAD : RETRY_NOW
+      p.committer.submit(EV_FAIL, p.ew.fail(now, job.id, outcome, 0, 'worker lost', ''), APPLY, null, true)
+    }
+    if (workerLost > 0) {
+      o.settings.logger.warn({ pipeline: name, jobs: workerLost }, 'jobs that were running when the process stopped go back (worker lost)')
+      await p.committer.idle()
+    }
+    cleanStop = closedThrough !== null || (replayed === 0 && snapshotLsn === null)
+    // Open and close records tell a crash from a clean stop; a memory log has neither, and no restart to count across.
+    p.logsRunBoundaries = o.durability !== 'memory'
+    p.carefulThrough = p.logsRunBoundaries ? carefulStartsThrough(state, closedThrough) : 0
+    if (p.logsRunBoundaries) {
+      // From here until a clean close, the log must not end with the last run's close record:
+      // a crash before this process logs anything else would look like a clean stop.
+      const openLsn = p.committer.submit(EV_OPEN, p.ew.open(now), NOTE, null)
+      // Open and close records change no state: a snapshot that covered everything before them still does.
+      if (snapshotLsn !== null && !changedSinceSnapshot && workerLost === 0) p.snapshotter.coveredThrough = openLsn
+      await p.log.written()
+    }
+    // A write that failed while opening (a worker-lost or the open record) stopped the pipeline: fail the open,
+    // rather than hand back an engine that refuses every call.
     await p.committer.idle()
-  }
-  const cleanStop = closedThrough !== null || (replayed === 0 && snapshotLsn === null)
-  // Open and close records tell a crash from a clean stop; a memory log has neither, and no restart to count across.
-  p.logsRunBoundaries = o.durability !== 'memory'
-  p.carefulThrough = p.logsRunBoundaries ? carefulStartsThrough(state, closedThrough) : 0
-  if (p.logsRunBoundaries) {
-    // From here until a clean close, the log must not end with the last run's close record:
-    // a crash before this process logs anything else would look like a clean stop.
-    const openLsn = p.committer.submit(EV_OPEN, p.ew.open(now), NOTE, null)
-    // Open and close records change no state: a snapshot that covered everything before them still does.
-    if (snapshotLsn !== null && !changedSinceSnapshot && workerLost === 0) p.snapshotter.coveredThrough = openLsn
-    await p.log.written()
-  }
-  if (!cleanStop && p.carefulThrough > 0) {
-    o.settings.logger.info({ pipeline: name, throughJob: p.carefulThrough },
-      'the last run did not close cleanly: the jobs that existed then start only once their start is logged, so one that crashes the process has its attempts counted')
+    if (p.committer.broken !== null) throw p.committer.broken
+    if (!cleanStop && p.carefulThrough > 0) {
+      o.settings.logger.info({ pipeline: name, throughJob: p.carefulThrough },
+        'the last run did not close cleanly: the jobs that existed then start only once their start is logged, so one that crashes the process has its attempts counted')
+    }
+  } catch (err) {
+    // Release the directory (its lock) so a later open, once the fault is gone, can take it.
+    await log.close().catch(() => {})
+    throw err
   }
   p.timers.arm()
   return { pipeline: p, recovery: { snapshotLsn, replayed, workerLost, cleanStop, carefulThrough: p.carefulThrough, ms: performance.now() - t0 } }
