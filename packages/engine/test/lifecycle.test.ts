@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Engine, QueueFullError } from '@wq/engine'
+import { Engine, EngineClosedError, QueueFullError } from '@wq/engine'
 import { EV_COMPLETE_NEXT } from '../src/codec/event-types.js'
 import { MemoryLog } from '../src/log/memory-log.js'
 import { cleanupDirs, crash, deferred, memoryEngine, nextEvent, recordingLogger, tempDir } from './helpers.js'
@@ -209,5 +209,28 @@ describe('metrics and events', () => {
     const e2 = await Engine.open({ dir, logger: recordingLogger() })
     expect(e2.queue('q').stats().totals).toEqual({ added: 2, completed: 1, failed: 1, retried: 0, dead: 1 })
     await e2.close()
+  })
+})
+
+describe('finished() across a close', () => {
+  it('rejects with EngineClosedError for jobs that did not finish, and still resolves for those that did', async () => {
+    const engine = await memoryEngine({ closeTimeoutMs: 10 })
+    const q = engine.queue('q')
+    const done = await q.add('done')
+    const stuck = await q.add('stuck')
+    const started = deferred()
+    q.process(async (job) => {
+      if (job.data === 'done') return 'ok'
+      started.resolve()
+      return new Promise(() => {}) // runs past closeTimeoutMs: put back at close
+    }, { concurrency: 1 })
+    await done.finished()
+    await started.promise
+    const waiting = await q.add('waiting')
+    const before = [stuck.finished(), waiting.finished()].map((p) => p.then(() => 'resolved', (e: unknown) => e))
+    await engine.close()
+    for (const outcome of await Promise.all(before)) expect(outcome).toBeInstanceOf(EngineClosedError)
+    await expect(waiting.finished()).rejects.toBeInstanceOf(EngineClosedError)
+    await expect(done.finished()).resolves.toBe('ok')
   })
 })

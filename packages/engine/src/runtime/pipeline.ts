@@ -247,8 +247,9 @@ export class Pipeline implements ApplyObserver {
 
   /** Register a `finished()` waiter for a job that has not finished yet. */
   awaitFinish(id: number): Promise<unknown> {
-    // A broken log will never record the outcome: say so instead of waiting forever.
+    // A broken log will never record the outcome, nor will a closed pipeline: say so instead of waiting forever.
     if (this.committer.broken !== null) return Promise.reject(this.committer.broken)
+    if (this.closed) return Promise.reject(this.closedWhileWaiting(id))
     return new Promise((resolve, reject) => {
       const list = this.finishers.get(id)
       if (list === undefined) this.finishers.set(id, [{ resolve, reject }])
@@ -294,7 +295,17 @@ export class Pipeline implements ApplyObserver {
     this.logCleanClose()
     await this.committer.idle()
     this.closed = true
+    // Jobs that did not finish before the close (waiting, delayed, or running past closeTimeoutMs and put back):
+    // their finished() would otherwise wait forever. They are still in the log and run after the next open.
+    for (const [id, list] of this.finishers) {
+      this.finishers.delete(id)
+      for (const w of list) w.reject(this.closedWhileWaiting(id))
+    }
     await this.log.close()
+  }
+
+  private closedWhileWaiting(id: number): EngineClosedError {
+    return new EngineClosedError(`pipeline "${this.name}" closed before job ${publicJobId(this.name, id)} finished; it runs after the next open`)
   }
 
   /**
