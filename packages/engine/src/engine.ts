@@ -207,13 +207,7 @@ export class Engine {
    * resolved would say otherwise. Reopen to recover. In `memory` mode it resolves at once and keeps nothing.
    */
   async flush(): Promise<void> {
-    await Promise.all([...this.handles.values()].map(async (h) => {
-      const p = await h.ready
-      if (p.committer.broken !== null) throw p.committer.broken
-      await p.log.sync()
-      // A write that failed while this fsync ran stopped the pipeline too.
-      if (p.committer.broken !== null) throw p.committer.broken
-    }))
+    await Promise.all([...this.handles.values()].map(async (h) => (await h.ready).flush()))
   }
 
   /**
@@ -225,10 +219,7 @@ export class Engine {
     const out: Record<string, number> = {}
     for (const h of this.handles.values()) {
       const p = await h.ready
-      await p.committer.idle()
-      if (p.committer.broken !== null) throw p.committer.broken
-      out[p.name] = await p.snapshotter.takeCurrent()
-      if (p.committer.broken !== null) throw p.committer.broken
+      out[p.name] = await p.snapshotNow()
     }
     return out
   }

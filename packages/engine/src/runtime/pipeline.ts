@@ -84,7 +84,31 @@ export class Pipeline implements ApplyObserver {
 
   checkOpen(): void {
     if (this.closing) throw new EngineClosedError(`pipeline "${this.name}" is closing`)
-    if (this.committer.broken) throw this.committer.broken
+    this.throwIfStopped()
+  }
+
+  /** Throws the error that stopped the pipeline (a failed write), if one did. */
+  private throwIfStopped(): void {
+    if (this.committer.broken !== null) throw this.committer.broken
+  }
+
+  /**
+   * engine.flush() for this pipeline: write and fsync the log. A stopped pipeline (before or while it runs) makes
+   * it reject: work given to it may be lost, and a checkpoint that resolved would say otherwise.
+   */
+  async flush(): Promise<void> {
+    this.throwIfStopped()
+    await this.log.sync()
+    this.throwIfStopped()
+  }
+
+  /** engine.snapshot() for this pipeline: a snapshot of everything applied now; rejects like flush(). */
+  async snapshotNow(): Promise<number> {
+    await this.committer.idle()
+    this.throwIfStopped()
+    const lsn = await this.snapshotter.takeCurrent()
+    this.throwIfStopped()
+    return lsn
   }
 
   // ---- interning -------------------------------------------------------
