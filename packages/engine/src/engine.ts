@@ -240,6 +240,7 @@ export class Engine {
    */
   close(): Promise<void> {
     if (this.closing === null) {
+      for (const h of this.handles.values()) h.markClosing()
       this.closing = (async () => {
         const results = await Promise.allSettled([...this.handles.values()].map(async (h) => {
           const p = await h.ready.catch(() => null)

@@ -14,13 +14,22 @@ export class PipelineHandle {
   pipeline: Pipeline | null = null
   readonly ready: Promise<Pipeline>
   private readonly queues = new Map<string, Queue>()
+  private closeRequested = false
 
   constructor(readonly name: string, opening: Promise<Pipeline>, private readonly events: Emitter<EngineEvents>) {
     this.ready = opening.then((p) => {
       this.pipeline = p
+      // Calls made while it was opening wait for this; once the engine is closing they must find it closing.
+      if (this.closeRequested) p.closing = true
       return p
     })
     this.ready.catch(() => {})
+  }
+
+  /** @internal engine.close() was called: refuse new work from now on, also if the pipeline is still opening. */
+  markClosing(): void {
+    this.closeRequested = true
+    if (this.pipeline !== null) this.pipeline.closing = true
   }
 
   /** @internal the open pipeline; throws while it is still opening. */
@@ -42,7 +51,8 @@ export class PipelineHandle {
         p.configureQueue(name, options, storedConfig(options, current))
       }
       if (this.pipeline !== null) configure(this.pipeline)
-      else this.ready.then(configure, () => {})
+      // Opening failed, or the engine closed meanwhile: the options have no queue to apply to.
+      else this.ready.then(configure).catch(() => {})
     }
     return q as Queue<T>
   }

@@ -234,3 +234,28 @@ describe('finished() across a close', () => {
     await expect(done.finished()).resolves.toBe('ok')
   })
 })
+
+describe('calls made after close()', () => {
+  it('an add to a pipeline still opening when close() was called is refused, not logged', async () => {
+    const dir = tempDir()
+    const e1 = await Engine.open({ dir, logger: recordingLogger() })
+    await e1.pipeline('b').queue('x').add('before')
+    await e1.close()
+
+    const e2 = await Engine.open({ dir, logger: recordingLogger() })
+    const opening = e2.pipeline('late') // opens in the background
+    const closing = e2.close()
+    await expect(opening.queue('x').add('after close')).rejects.toBeInstanceOf(EngineClosedError)
+    await closing
+    const e3 = await Engine.open({ dir, logger: recordingLogger() })
+    expect(e3.pipeline('late').queue('x').jobs({ limit: 10 })).toEqual([])
+    await e3.close()
+  })
+
+  it('engine.queue(name, options) after close() throws EngineClosedError', async () => {
+    const engine = await memoryEngine()
+    engine.queue('q')
+    await engine.close()
+    expect(() => engine.queue('q', { concurrency: 2 })).toThrow(EngineClosedError)
+  })
+})

@@ -142,6 +142,8 @@ export class Pipeline implements ApplyObserver {
 
   /** Apply queue options; settings that change what events mean are logged. */
   configureQueue(name: string, o: QueueOptions, stored: StoredQueueConfig): QueueRuntime {
+    // Not the closed log's WalClosedError from the config record: say what happened.
+    if (this.closing) throw new EngineClosedError(`pipeline "${this.name}" is closing`)
     const q = this.queueState(name)
     const rt = this.queueRuntime(q)
     rt.configure(o)
