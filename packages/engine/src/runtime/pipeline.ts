@@ -83,8 +83,12 @@ export class Pipeline implements ApplyObserver {
   }
 
   checkOpen(): void {
-    if (this.closing) throw new EngineClosedError(`pipeline "${this.name}" is closing`)
+    this.throwIfClosing()
     this.throwIfStopped()
+  }
+
+  private throwIfClosing(): void {
+    if (this.closing) throw new EngineClosedError(`pipeline "${this.name}" is closing`)
   }
 
   /** Throws the error that stopped the pipeline (a failed write), if one did. */
@@ -142,8 +146,9 @@ export class Pipeline implements ApplyObserver {
 
   /** Apply queue options; settings that change what events mean are logged. */
   configureQueue(name: string, o: QueueOptions, stored: StoredQueueConfig): QueueRuntime {
-    // Not the closed log's WalClosedError from the config record: say what happened.
-    if (this.closing) throw new EngineClosedError(`pipeline "${this.name}" is closing`)
+    // Not the closed log's WalClosedError from the config record: say what happened. (A stopped log's own error
+    // is thrown by the record's submit, and only when the settings change.)
+    this.throwIfClosing()
     const q = this.queueState(name)
     const rt = this.queueRuntime(q)
     rt.configure(o)
@@ -290,10 +295,7 @@ export class Pipeline implements ApplyObserver {
 
   private onBroken(err: Error): void {
     this.logger.error({ pipeline: this.name, err: { message: err.message } }, 'log write failed: pipeline stops accepting work')
-    for (const [id, list] of this.finishers) {
-      this.finishers.delete(id)
-      for (const w of list) w.reject(err)
-    }
+    this.rejectFinishers(() => err)
     // Nothing can start or be removed on a stopped log, so no room will come: adds waiting for it fail now.
     for (const rt of this.queueRuntimes.values()) rt.refuseWaiting(err)
     this.events.emit('error', err)
@@ -323,11 +325,16 @@ export class Pipeline implements ApplyObserver {
     this.closed = true
     // Jobs that did not finish before the close (waiting, delayed, or running past closeTimeoutMs and put back):
     // their finished() would otherwise wait forever. They are still in the log and run after the next open.
+    this.rejectFinishers((id) => this.closedWhileWaiting(id))
+    await this.log.close()
+  }
+
+  /** Settle every finished() still waiting: the outcome will never be logged by this pipeline. */
+  private rejectFinishers(reason: (id: number) => Error): void {
     for (const [id, list] of this.finishers) {
       this.finishers.delete(id)
-      for (const w of list) w.reject(this.closedWhileWaiting(id))
+      for (const w of list) w.reject(reason(id))
     }
-    await this.log.close()
   }
 
   private closedWhileWaiting(id: number): EngineClosedError {
