@@ -2,7 +2,8 @@
  * `Engine`: the entry point. Owns the pipelines (one WAL directory each),
  * routes job ids to pipelines, aggregates stats, snapshots and compaction.
  */
-import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { isWalDir, nodeFs, type FileSystem } from '@wq/wal'
 import pino from 'pino'
 import { EngineClosedError, LeaseError } from './errors.js'
 import type { ActiveJob } from './runtime/active-job.js'
@@ -20,6 +21,25 @@ import type { DurabilityMode, EngineOptions, EngineStats, LeaseOptions, Logger, 
 
 const DEFAULT_PIPELINE = 'default'
 const PIPELINE_NAME = /^[A-Za-z0-9_.-]{1,100}$/
+
+/**
+ * The pipelines already under `root`: sub-directories that hold a log. Read
+ * through the fs the WALs will use (a test's MemoryFs, say), so every pipeline
+ * is recovered at open, not when first touched; a directory with no segment or
+ * snapshot is someone else's and is left alone.
+ */
+async function pipelinesOnDisk(root: string, fs: FileSystem): Promise<string[]> {
+  let names: string[]
+  try {
+    names = await fs.readdir(root)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+  const out: string[] = []
+  for (const name of names) if (PIPELINE_NAME.test(name) && (await isWalDir(join(root, name), fs))) out.push(name)
+  return out
+}
 
 export class Engine {
   private readonly handles = new Map<string, PipelineHandle>()
@@ -45,11 +65,7 @@ export class Engine {
     const names = new Set<string>([DEFAULT_PIPELINE])
     if (e.durability !== 'memory') {
       if (opts.dir === undefined) throw new TypeError('Engine.open: `dir` is required unless durability is "memory"')
-      try {
-        for (const d of await readdir(opts.dir, { withFileTypes: true })) if (d.isDirectory() && PIPELINE_NAME.test(d.name)) names.add(d.name)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      }
+      for (const name of await pipelinesOnDisk(opts.dir, opts.wal?.fs ?? nodeFs)) names.add(name)
     }
     const handles = [...names].map((n) => e.handle(n))
     const results = await Promise.allSettled(handles.map((h) => h.ready))

@@ -1,4 +1,5 @@
 /** Public option and callback types of @wq/engine. */
+import type { WalOptions } from '@wq/wal'
 import type { JobInfo } from './state/job-info.js'
 
 /**
@@ -34,8 +35,8 @@ export interface EngineOptions {
   compactAfterSnapshot?: boolean
   /** How long `close()` waits for running handlers before aborting them. Default 10 s. */
   closeTimeoutMs?: number
-  /** Options passed to each pipeline's WAL (intervalMs, bufferRecords, segmentBytes, fs, …). */
-  wal?: Record<string, unknown>
+  /** Options passed to each pipeline's WAL (intervalMs, bufferRecords, segmentBytes, fs, …); the engine sets dir, durability and logger. */
+  wal?: EngineWalOptions
 }
 
 /** Retry delay policy. A function receives the attempt number that failed (1-based) and the error. */
@@ -150,3 +151,6 @@ export interface EngineStats {
 }
 
 export type { JobInfo }
+
+/** The WAL options an engine passes on to each pipeline's log. */
+export type EngineWalOptions = Partial<Omit<WalOptions, 'dir' | 'durability' | 'logger'>>

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Engine, type DurabilityMode } from '@wq/engine'
 import { WalReader } from '@wq/wal'
+import { MemoryFs } from '@wq/wal/testing'
 import { join } from 'node:path'
 import { cleanupDirs, crash, deferred, recordingLogger, tempDir } from './helpers.js'
 
@@ -108,6 +109,21 @@ describe('recovery', () => {
     expect(e2.getJob(a.id)!.data).toBe('default')
     expect(e2.getJob(b.id)!.data).toBe('billing')
     await e2.close()
+  })
+
+  it('open finds the pipelines on the fs it was given (wal.fs), not only on the disk, and skips directories that hold no log', async () => {
+    const fs = new MemoryFs()
+    const open = () => Engine.open({ dir: '/data', logger: recordingLogger(), snapshotEvery: false, wal: { fs } })
+    const e1 = await open()
+    const b = await e1.pipeline('billing').queue('invoices').add('billing')
+    await e1.close()
+    await fs.mkdir('/data/not-a-log')
+    const e2 = await open()
+    expect(e2.pipelines().sort()).toEqual(['billing', 'default'])
+    expect(e2.recovery.get('billing')).toMatchObject({ cleanStop: true })
+    expect(e2.getJob(b.id)!.data).toBe('billing')
+    await e2.close()
+    expect(await fs.readdir('/data/not-a-log')).toEqual([])
   })
 })
 

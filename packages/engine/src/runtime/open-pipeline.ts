@@ -15,7 +15,7 @@ import { decodeSnapshot } from '../snapshot/read.js'
 import { MemoryLog } from '../log/memory-log.js'
 import { WalLog } from '../log/wal-log.js'
 import type { EventLog } from '../log/event-log.js'
-import type { DurabilityMode, Logger } from '../types.js'
+import type { DurabilityMode, EngineWalOptions, Logger } from '../types.js'
 import { APPLY, NOTE } from './committer.js'
 import { CronSchedules } from './cron.js'
 import type { EngineEvents } from './engine-events.js'
@@ -29,7 +29,7 @@ import { WorkerPool } from './workers.js'
 export interface OpenPipelineOptions {
   root: string | undefined
   durability: DurabilityMode
-  walOptions: Record<string, unknown>
+  walOptions: EngineWalOptions
   snapshotPolicy: SnapshotPolicy | null
   settings: PipelineSettings
   events: Emitter<EngineEvents>
