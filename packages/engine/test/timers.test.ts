@@ -102,4 +102,49 @@ describe('recurring jobs (cron)', () => {
     expect(e3.queue('r').schedules()).toEqual([])
     await e3.close()
   })
+
+  it('unschedule() right after an unawaited schedule() removes it, and a second unschedule() finds nothing', async () => {
+    const dir = tempDir()
+    const e1 = await Engine.open({ dir, durability: 'sync', logger: recordingLogger() })
+    const q = e1.queue('r')
+    const scheduled = q.schedule('tick', '* * * * *', 'x')
+    const removed = q.unschedule('tick')
+    const removedAgain = q.unschedule('tick')
+    await scheduled
+    expect(await removed).toBe(true)
+    expect(await removedAgain).toBe(false)
+    expect(q.schedules()).toEqual([])
+    await e1.close()
+    const e2 = await Engine.open({ dir, durability: 'sync', logger: recordingLogger() })
+    expect(e2.queue('r').schedules()).toEqual([])
+    await e2.close()
+  })
+
+  it('an occurrence that comes due while a replacement or removal is being logged does not fire into it', async () => {
+    const dir = tempDir()
+    fakeTime()
+    vi.setSystemTime(new Date('2030-01-01T00:00:30Z'))
+    const e1 = await Engine.open({ dir, durability: 'sync', logger: recordingLogger() })
+    const q = e1.queue('r')
+    await q.schedule('tick', '* * * * *', 'old', { timezone: 'UTC' })
+    await q.schedule('gone', '* * * * *', 'old', { timezone: 'UTC' })
+    // Both are replaced or removed, and their 00:01 occurrence comes due before either record is applied.
+    const log = (e1 as any).handles.get('default').pipeline.log
+    const pushedBefore = log.lastLsn
+    const replaced = q.schedule('tick', '0 0 1 1 *', 'new', { timezone: 'UTC' })
+    const removed = q.unschedule('gone')
+    while (log.lastLsn < pushedBefore + 2) await Promise.resolve() // both records pushed; an fsync cannot finish in microtasks
+    vi.advanceTimersByTime(31_000)
+    await replaced
+    expect(await removed).toBe(true)
+    const check = (e: Engine) => {
+      expect(e.queue('r').stats().totals.added).toBe(0)
+      expect(e.queue('r').schedules().map((s) => [s.name, s.nextRunAt.toISOString()])).toEqual([['tick', '2031-01-01T00:00:00.000Z']])
+    }
+    check(e1)
+    await e1.close()
+    const e2 = await Engine.open({ dir, durability: 'sync', logger: recordingLogger() })
+    check(e2)
+    await e2.close()
+  })
 })

@@ -30,6 +30,24 @@ export class CronSchedules {
   private readonly parsers = new Map<string, Cron>()
   /** Schedules whose fire record is pushed but not yet applied (do not fire twice). */
   private readonly firing = new Set<string>()
+  /**
+   * Names with a schedule or unschedule record pushed but not yet applied: whether the last of them
+   * creates the schedule, and how many are outstanding. A fire must not land between such a record and
+   * its application (it would apply to the replacement, or to nothing), and unschedule() must see a
+   * schedule() that is still being logged.
+   */
+  private readonly changing = new Map<string, { exists: boolean; outstanding: number }>()
+
+  private change(name: string, exists: boolean): CommitWaiter['committed'] {
+    let c = this.changing.get(name)
+    if (c === undefined) this.changing.set(name, (c = { exists, outstanding: 0 }))
+    c.exists = exists
+    c.outstanding++
+    return () => {
+      if (--c.outstanding === 0) this.changing.delete(name)
+      this.p.timers.arm()
+    }
+  }
 
   constructor(private readonly p: Pipeline) {}
 
@@ -58,23 +76,29 @@ export class CronSchedules {
     encodeValue(data, p.settings.maxDataBytes)
     const a = prepareTemplate(p, queue, data, o)
     const payload = p.ew.schedule(now, name, a.queueId, pattern, o.timezone ?? '', nextRunAt, a.params, a.ids, a.data)
-    return new Promise((resolve, reject) => {
-      p.committer.submit(EV_SCHEDULE, payload, APPLY, {
-        committed: () => {
-          p.timers.arm()
-          resolve({ name, queue, pattern, timezone: o.timezone, nextRunAt: new Date(nextRunAt) })
-        },
-        failed: reject,
-      }, true)
-    })
+    return this.submitChange(name, true, EV_SCHEDULE, payload, { name, queue, pattern, timezone: o.timezone, nextRunAt: new Date(nextRunAt) })
   }
 
+  /** Remove a schedule; false if there is none (counting one still being logged). */
   remove(name: string): Promise<boolean> {
     const p = this.p
     p.checkOpen()
-    if (!p.state.schedules.has(name)) return Promise.resolve(false)
+    if (!(this.changing.get(name)?.exists ?? p.state.schedules.has(name))) return Promise.resolve(false)
+    return this.submitChange(name, false, EV_UNSCHEDULE, p.ew.unschedule(p.now(), name), true)
+  }
+
+  private submitChange<T>(name: string, exists: boolean, type: number, payload: Uint8Array, result: T): Promise<T> {
     return new Promise((resolve, reject) => {
-      p.committer.submit(EV_UNSCHEDULE, p.ew.unschedule(p.now(), name), APPLY, { committed: () => resolve(true), failed: reject }, true)
+      const settled = this.change(name, exists)
+      try {
+        this.p.committer.submit(type, payload, APPLY, {
+          committed: () => { settled(); resolve(result) },
+          failed: (err) => { settled(); reject(err) },
+        }, true)
+      } catch (err) {
+        settled()
+        throw err
+      }
     })
   }
 
@@ -88,7 +112,7 @@ export class CronSchedules {
   nextAt(): number {
     let t = Infinity
     for (const s of this.p.state.schedules.values()) {
-      if (s.nextRunAt > 0 && s.nextRunAt < t && !this.firing.has(s.name)) t = s.nextRunAt
+      if (s.nextRunAt > 0 && s.nextRunAt < t && !this.firing.has(s.name) && !this.changing.has(s.name)) t = s.nextRunAt
     }
     return t
   }
@@ -97,7 +121,7 @@ export class CronSchedules {
     const p = this.p
     if (p.closing || p.committer.broken !== null) return
     for (const s of p.state.schedules.values()) {
-      if (s.nextRunAt === 0 || s.nextRunAt > now || this.firing.has(s.name)) continue
+      if (s.nextRunAt === 0 || s.nextRunAt > now || this.firing.has(s.name) || this.changing.has(s.name)) continue
       // The next occurrence after now: missed occurrences collapse into this one run.
       const next = this.nextAfter(s.pattern, s.timezone, Math.max(now, s.nextRunAt))
       const jobId = ++p.state.maxJobId
