@@ -108,8 +108,11 @@ export interface ProcessOptions {
 export interface HandlerContext {
   /** Fires on timeout, lease loss or shutdown. */
   readonly signal: AbortSignal
-  /** Renew the lease (when the queue uses one). */
-  readonly heartbeat: () => void
+  /**
+   * Renew the lease (when the queue uses one). Returns false, and does nothing, once the lease is gone (it expired,
+   * or close() took the job back): the signal has fired by then. Never throws, so it is safe in a timer.
+   */
+  readonly heartbeat: () => boolean
   /** Record progress (stored, visible in lookups, emits `progress`). */
   readonly progress: (value: unknown) => void
 }

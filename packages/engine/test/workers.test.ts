@@ -147,4 +147,38 @@ describe('lease protocol', () => {
     await job.finished()
     await engine.close()
   })
+
+  it('heartbeat() returns whether the lease is still held, and does not throw once close() took the job back', async () => {
+    const engine = await memoryEngine({ closeTimeoutMs: 10 })
+    const q = engine.queue('q', { leaseMs: 60_000 })
+    const started = deferred<() => boolean>()
+    const release = deferred()
+    q.process(async (_job, { heartbeat }) => {
+      started.resolve(heartbeat)
+      await release.promise
+    })
+    await q.add(1)
+    const heartbeat = await started.promise
+    expect(heartbeat()).toBe(true)
+    await engine.close() // times out and puts the job back: the lease is gone
+    expect(heartbeat()).toBe(false)
+    release.resolve()
+  })
+
+  it('heartbeat() returns false once the lease has expired', async () => {
+    fakeTime()
+    const engine = await memoryEngine()
+    const q = engine.queue('q', { leaseMs: 1_000, attempts: 1 })
+    const started = deferred<() => boolean>()
+    q.process((_job, { heartbeat, signal }) => {
+      started.resolve(heartbeat)
+      return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+    })
+    const job = await q.add(1)
+    const heartbeat = await started.promise
+    await vi.advanceTimersByTimeAsync(1_100)
+    await expect(job.finished()).rejects.toThrow()
+    expect(heartbeat()).toBe(false)
+    await engine.close()
+  })
 })

@@ -15,6 +15,7 @@ const NOT_DECODED = Symbol('not decoded')
 export interface RunHost {
   readonly pipelineName: string
   extend(run: ActiveJob, ms?: number): void
+  heartbeat(run: ActiveJob): boolean
   progress(run: ActiveJob, value: unknown): void
 }
 
@@ -35,7 +36,7 @@ export class ActiveJob<T = unknown> implements HandlerContext, CommitWaiter, Run
   hi = -1
   private controller: AbortController | null = null
   private decoded: unknown = NOT_DECODED
-  private boundHeartbeat: (() => void) | null = null
+  private boundHeartbeat: (() => boolean) | null = null
   private boundProgress: ((value: unknown) => void) | null = null
   private onCommitted: (() => void) | null = null
   private onFailed: ((err: Error) => void) | null = null
@@ -101,8 +102,8 @@ export class ActiveJob<T = unknown> implements HandlerContext, CommitWaiter, Run
     return (this.controller ??= new AbortController()).signal
   }
 
-  get heartbeat(): () => void {
-    return (this.boundHeartbeat ??= () => this.host.extend(this))
+  get heartbeat(): () => boolean {
+    return (this.boundHeartbeat ??= () => this.host.heartbeat(this))
   }
 
   get progress(): (value: unknown) => void {

@@ -212,6 +212,16 @@ export class RunManager implements RunHost {
     this.p.timers.arm()
   }
 
+  /**
+   * A handler's renewal: false once the lease is gone (expired, or taken back by close()), where the lease
+   * protocol's extend() throws. Handlers call it from timers, where a throw would be an uncaught exception.
+   */
+  heartbeat(run: ActiveJob): boolean {
+    if (run.settled) return false
+    this.extend(run)
+    return true
+  }
+
   progress(run: ActiveJob, value: unknown): void {
     if (run.settled) return
     const p = this.p
