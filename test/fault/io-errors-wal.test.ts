@@ -142,3 +142,23 @@ describe('I/O errors while writing a snapshot', () => {
     })
   }
 })
+
+describe('stopOnWriteFailure', () => {
+  it('a transient write failure stops the log: the append waiting on it rejects with the error, later appends throw, and nothing pushed after the failure is written', async () => {
+    for (const durability of ['sync', 'interval', 'os'] as const) {
+      const mem = new MemoryFs()
+      const fs = new FaultyFs(mem)
+      const wal = await Wal.open({ dir: DIR, fs, durability, stopOnWriteFailure: true })
+      const kept = await wal.append(payload(1))
+      fs.inject({ op: 'write', nth: 1, code: 'EIO' }) // transient: the next write would succeed
+      const failing = wal.append(payload(2))
+      await expect(failing, durability).rejects.toMatchObject({ code: 'EIO' })
+      await expect(wal.whenPoisoned(), durability).resolves.toMatchObject({ code: 'EIO' })
+      // The log does not go on from the cut, as it does without the option (and would write this record).
+      expect(() => wal.push(payload(3)), durability).toThrow(expect.objectContaining({ code: 'WAL_POISONED' }))
+      await wal.close().catch(() => undefined)
+      const after = await readAll(mem)
+      expect([...after.keys()], durability).toEqual([kept])
+    }
+  })
+})

@@ -67,6 +67,13 @@ export interface WalOptions {
   maxRecordBytes?: number
   /** Snapshots kept by compact() besides the newest. Default 1. */
   keepSnapshots?: number
+  /**
+   * After a failed write, stop the log (as a failed fsync does: every later append throws, reopen to recover)
+   * instead of cutting the failed records back and going on. For callers that treat any failed write as fatal:
+   * nothing appended after the failure, before they heard of it, is then written. Always so in `buffered`.
+   * Default false.
+   */
+  stopOnWriteFailure?: boolean
   /** On mid-log corruption, cut the log there (moving the cut bytes aside) instead of failing. Default false. */
   truncateAtCorruption?: boolean
   /** Injectable file-system layer (tests: power loss, ENOSPC, EIO). Default: real node:fs. */

@@ -116,6 +116,7 @@ export class Wal {
           preallocate: opts.preallocate ?? durability === 'sync',
           writesInFlight: opts.writesInFlight ?? 6,
           maxRecordBytes,
+          stopOnWriteFailure: opts.stopOnWriteFailure ?? false,
           logger: opts.logger,
           onPoisoned: (err) => {
             for (const f of poisonListeners.splice(0)) f(err)

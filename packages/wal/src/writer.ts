@@ -35,6 +35,8 @@ export interface WriterConfig {
   /** Chunk writes issued at once, at most (see write-pass.ts). */
   writesInFlight: number
   maxRecordBytes: number
+  /** A failed write stops the log (see WalOptions.stopOnWriteFailure). */
+  stopOnWriteFailure: boolean
   logger?: WalLogger
   /** Called once, when the writer poisons itself. */
   onPoisoned?: (err: Error) => void
@@ -359,12 +361,13 @@ export class LogWriter {
       return
     }
     for (let j = index; j < queue.length; j++) this.enc.release(queue[j])
-    if (this.cfg.durability === 'buffered') {
-      // Here the lost records were acknowledged when they entered the buffer: going on from the cut would let
-      // later records build on ones the caller was told are logged (an add naming a string whose intern
-      // record was lost, so the log no longer replays). Stop instead, as after an fsync failure; reopening
-      // recovers the written prefix, which is what a crash at this moment would have left.
-      this.poison(err, { file: a.state.path, fromLsn }, 'WAL write failed in buffered mode; records from this LSN were lost; reopen to recover')
+    // In `buffered` the lost records were acknowledged when they entered the buffer: going on from the cut would
+    // let later records build on ones the caller was told are logged (an add naming a string whose intern record
+    // was lost, so the log no longer replays). Stop instead, as after an fsync failure; reopening recovers the
+    // written prefix, which is what a crash at this moment would have left. Callers may ask for the same.
+    if (this.cfg.durability === 'buffered' || this.cfg.stopOnWriteFailure) {
+      const what = this.cfg.durability === 'buffered' ? ' in buffered mode; records from this LSN were lost' : '; records from this LSN rejected'
+      this.poison(err, { file: a.state.path, fromLsn }, `WAL write failed${what}; reopen to recover`)
       return
     }
     this.discardPending()

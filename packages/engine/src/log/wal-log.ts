@@ -19,7 +19,10 @@ export class WalLog implements EventLog {
 
   static async open(dir: string, mode: Exclude<DurabilityMode, 'memory'>, extra: Partial<WalOptions>, logger?: WalLogger): Promise<WalLog> {
     // `sync-enqueue` runs the log in `interval` mode but fsyncs every enqueue batch: zero-filling pays there as in `sync`.
-    const wal = await Wal.open({ preallocate: mode === 'sync' || mode === 'sync-enqueue', ...extra, dir, durability: walDurability(mode), logger })
+    // A failed write stops the pipeline (the committer fails everything after it), so the log must stop too:
+    // going on from the cut would write records the engine pushed before it heard of the failure, and has
+    // since rejected to their callers.
+    const wal = await Wal.open({ preallocate: mode === 'sync' || mode === 'sync-enqueue', ...extra, dir, durability: walDurability(mode), logger, stopOnWriteFailure: true })
     return new WalLog(wal)
   }
 
