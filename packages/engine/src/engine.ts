@@ -232,6 +232,7 @@ export class Engine {
    * each snapshot's LSN. Like flush(), rejects once a pipeline has stopped after a failed write.
    */
   async snapshot(): Promise<Record<string, number>> {
+    if (this.closing !== null) throw new EngineClosedError()
     const out: Record<string, number> = {}
     for (const h of this.handles.values()) {
       const p = await h.ready
@@ -242,6 +243,7 @@ export class Engine {
 
   /** Drop WAL segments (and old snapshots) covered by each pipeline's newest snapshot. */
   async compact(): Promise<Record<string, { removedSegments: string[]; removedSnapshots: string[] }>> {
+    if (this.closing !== null) throw new EngineClosedError()
     const out: Record<string, { removedSegments: string[]; removedSnapshots: string[] }> = {}
     for (const h of this.handles.values()) {
       const p = await h.ready

@@ -158,6 +158,20 @@ describe('back-pressure', () => {
     await engine.close()
   })
 
+  it('a job moved out of a full queue, or a higher maxPending, lets a waiting add in', async () => {
+    const engine = await memoryEngine()
+    const q = engine.queue('q', { maxPending: 1, onFull: 'wait' })
+    const first = await q.add(1)
+    const second = q.add(2)
+    await first.moveTo('elsewhere')
+    expect((await second).data).toBe(2)
+    const third = q.add(3)
+    engine.queue('q', { maxPending: 2 })
+    expect((await third).data).toBe(3)
+    expect(q.stats().counts.waiting).toBe(2)
+    await engine.close()
+  })
+
   it('is unbounded by default', async () => {
     const engine = await memoryEngine()
     const q = engine.queue('q')
@@ -257,5 +271,42 @@ describe('calls made after close()', () => {
     engine.queue('q')
     await engine.close()
     expect(() => engine.queue('q', { concurrency: 2 })).toThrow(EngineClosedError)
+  })
+
+  it('engine.snapshot() and compact() after close() reject with EngineClosedError', async () => {
+    const dir = tempDir()
+    const engine = await Engine.open({ dir, logger: recordingLogger() })
+    await engine.close()
+    await expect(engine.snapshot()).rejects.toBeInstanceOf(EngineClosedError)
+    await expect(engine.compact()).rejects.toBeInstanceOf(EngineClosedError)
+  })
+})
+
+describe('numeric options', () => {
+  it('NaN, negative or infinite times and limits are refused where they enter', async () => {
+    const engine = await memoryEngine()
+    expect(() => engine.queue('a', { leaseMs: NaN })).toThrow(TypeError)
+    expect(() => engine.queue('b', { timeout: -1 })).toThrow(TypeError)
+    expect(() => engine.queue('c', { concurrency: 0 })).toThrow(TypeError)
+    expect(() => engine.queue('d', { maxPending: NaN })).toThrow(TypeError)
+    expect(() => engine.queue('e').process(async () => {}, { leaseMs: Infinity })).toThrow(TypeError)
+    await engine.queue('f').add(1)
+    expect(() => engine.reserve('f', { leaseMs: NaN })).toThrow(TypeError)
+    await engine.close()
+  })
+
+  it('extend(lease, NaN) is refused, and other leases still expire', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+    const engine = await memoryEngine()
+    const q = engine.queue('q', { attempts: 5 })
+    await q.add(1)
+    await q.add(2)
+    const a = engine.reserve('q', { leaseMs: 60_000 })!
+    const b = engine.reserve('q', { leaseMs: 1_000 })!
+    expect(() => engine.extend(a, NaN)).toThrow(TypeError)
+    await vi.advanceTimersByTimeAsync(1_500)
+    expect(engine.getJob(b.id)!.state).toBe('waiting')
+    expect(engine.getJob(a.id)!.state).toBe('active')
+    await engine.close()
   })
 })

@@ -256,15 +256,19 @@ export class Pipeline implements ApplyObserver {
   }
 
   removed(job: JobRecord): void {
-    // A waiting or delayed job removed leaves room that no start will release. Not from inside apply:
-    // admitting an add submits a record, and the committer is settling.
-    const rt = this.queueRuntimes.get(job.queue)
-    if (rt !== undefined && rt.spaceWaiters.size > 0) queueMicrotask(() => rt.releaseSpace())
+    this.left(job.queue)
     const f = this.finishers.get(job.id)
     if (f === undefined) return
     this.finishers.delete(job.id)
     const err = new JobRemovedError(publicJobId(this.name, job.id))
     for (const w of f) w.reject(err)
+  }
+
+  left(q: QueueState): void {
+    // A waiting or delayed job removed or moved away leaves room that no start will release. Not from inside
+    // apply: admitting an add submits a record, and the committer is settling.
+    const rt = this.queueRuntimes.get(q)
+    if (rt !== undefined && rt.spaceWaiters.size > 0) queueMicrotask(() => rt.releaseSpace())
   }
 
   wake(q: QueueState): void {

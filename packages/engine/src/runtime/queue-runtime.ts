@@ -8,6 +8,7 @@ import type { BackoffOption, QueueOptions } from '../types.js'
 import { Deque } from '../state/deque.js'
 import { QueueMetrics } from './metrics.js'
 import type { CommitWaiter } from './committer.js'
+import { checkLimit, checkMs } from './check-options.js'
 
 /** An `add` waiting for room in a full queue (onFull: 'wait'). */
 export interface SpaceWaiter {
@@ -35,12 +36,18 @@ export class QueueRuntime {
   constructor(readonly state: QueueState) {}
 
   configure(o: QueueOptions): void {
+    checkLimit('concurrency', o.concurrency, 1)
+    checkMs('timeout', o.timeout)
+    checkMs('leaseMs', o.leaseMs)
+    checkLimit('maxPending', o.maxPending, 0)
     if (o.concurrency !== undefined) this.concurrency = o.concurrency
     if (o.backoff !== undefined) this.backoff = o.backoff
     if (o.timeout !== undefined) this.timeout = o.timeout
     if (o.leaseMs !== undefined) this.leaseMs = o.leaseMs
     if (o.maxPending !== undefined) this.maxPending = o.maxPending
     if (o.onFull !== undefined) this.onFull = o.onFull
+    // A higher maxPending makes room at once.
+    this.releaseSpace()
   }
 
   /** Waiting + delayed + in flight. */

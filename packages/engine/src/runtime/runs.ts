@@ -13,6 +13,7 @@ import { ACTIVE, type JobRecord } from '../state/job.js'
 import { parseJobId } from '../state/job-info.js'
 import { RELEASE, RETRY_AT, RETRY_NOW, TO_DEAD, startJob } from '../state/transitions.js'
 import { ActiveJob, type RunHost } from './active-job.js'
+import { checkMs } from './check-options.js'
 import { backoffDelay } from './backoff.js'
 import { APPLY, EAGER_START, NOTE } from './committer.js'
 import { DeadlineHeap } from './deadline-heap.js'
@@ -102,6 +103,7 @@ export class RunManager implements RunHost {
   /** Pull one job from `queue` under a lease (remote workers). Null when nothing is ready. */
   reserve(queueName: string, leaseMs = DEFAULT_LEASE_MS): ActiveJob | null {
     this.p.checkOpen()
+    checkMs('leaseMs', leaseMs)
     const q = this.p.state.queuesByName.get(queueName)
     if (q === undefined || q.paused) return null
     const job = this.p.take(q)
@@ -204,6 +206,7 @@ export class RunManager implements RunHost {
 
   extend(run: ActiveJob, ms?: number): void {
     if (run.settled) throw new LeaseError(`lease ${run.token} is not held (expired or settled)`)
+    checkMs('extend ms', ms)
     const leaseMs = ms ?? run.leaseMs
     if (leaseMs <= 0) return
     run.leaseExpiresAt = this.p.now() + leaseMs

@@ -23,6 +23,8 @@ export interface ApplyObserver {
   completed(job: JobRecord, result: Uint8Array | undefined, time: number): void
   failed(job: JobRecord, outcome: number, message: string, stack: string | undefined): void
   removed(job: JobRecord): void
+  /** A job moved out of `q`: room for adds waiting on its maxPending. */
+  left(q: QueueState): void
   /** Something became runnable or a queue's settings changed. */
   wake(q: QueueState): void
 }
@@ -161,8 +163,10 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
       const hasData = r.u8() === 1
       const data = hasData ? r.bytes() : undefined
       if (job === undefined || !(job.state === WAITING || job.state === DELAYED || job.state === DEAD)) break
+      const from = job.queue
       moveJob(s, job, q, time, data)
       obs?.wake(q)
+      if (from !== q) obs?.left(from)
       break
     }
     case E.EV_RETRY: {
