@@ -172,6 +172,16 @@ describe('back-pressure', () => {
     await engine.close()
   })
 
+  it('addBulk on a bounded queue refuses the whole bulk when an item has bad data, or (onFull reject) when it does not fit', async () => {
+    const engine = await memoryEngine()
+    const q = engine.queue('q', { maxPending: 2, onFull: 'reject' })
+    await expect(q.addBulk([{ data: 1 }, { data: 2 }, { data: 3 }])).rejects.toBeInstanceOf(QueueFullError)
+    await expect(q.addBulk([{ data: 1 }, { data: () => 2 }])).rejects.toThrow()
+    expect(q.stats().totals.added).toBe(0)
+    expect((await q.addBulk([{ data: 1 }, { data: 2 }])).length).toBe(2)
+    await engine.close()
+  })
+
   it('is unbounded by default', async () => {
     const engine = await memoryEngine()
     const q = engine.queue('q')

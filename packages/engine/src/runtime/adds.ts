@@ -264,6 +264,13 @@ export async function addBulk(p: Pipeline, queue: string, items: BulkItem[]): Pr
   const q = p.queueState(queue)
   const rt = p.queueRuntime(q)
   if (rt.maxPending !== Infinity) {
+    // On a bounded queue the items go in as single adds (each may wait for room), so refuse the whole bulk
+    // first wherever that can be known: bad data in any item, or (onFull 'reject') more items than the room.
+    for (const it of items) encodeValue(it.data, p.settings.maxDataBytes)
+    if (rt.onFull === 'reject') {
+      if (rt.spaceWaiters.size > 0) rt.releaseSpace()
+      if (rt.pending + items.length > rt.maxPending) throw new QueueFullError(rt.state.name, rt.maxPending)
+    }
     for (let i = 0; i < items.length; i++) out[i] = addOne(p, queue, items[i].data, items[i].options ?? {})
     return Promise.all(out)
   }
