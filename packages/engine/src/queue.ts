@@ -4,7 +4,7 @@
  */
 import type { ActiveJob } from './runtime/active-job.js'
 import { addBulk, addOne, pushOne } from './runtime/adds.js'
-import { checkLimit, checkMs } from './runtime/check-options.js'
+import { checkRunOptions } from './runtime/check-options.js'
 import type { ScheduleInfo, ScheduleOptions } from './runtime/cron.js'
 import type { EngineEvents, JobRef } from './runtime/engine-events.js'
 import type { Emitter } from './runtime/emitter.js'
@@ -88,9 +88,7 @@ export class Queue<T = any> {
    * function that stops this worker (running jobs finish).
    */
   process<R = unknown>(handler: JobHandler<T, R>, o: ProcessOptions = {}): () => void {
-    checkLimit('concurrency', o.concurrency, 1)
-    checkMs('timeout', o.timeout)
-    checkMs('leaseMs', o.leaseMs)
+    checkRunOptions(o)
     let stop: (() => void) | null = null
     let stopped = false
     const start = (p: Pipeline) => {

@@ -14,3 +14,10 @@ export function checkLimit(name: string, v: number | undefined, min: number): vo
   if (v === undefined) return
   if (typeof v !== 'number' || Number.isNaN(v) || v < min) throw new TypeError(`${name} must be a number ≥ ${min} (or Infinity), got ${String(v)}`)
 }
+
+/** The options a worker runs with, wherever they are given (queue options, `process()` options). */
+export function checkRunOptions(o: { concurrency?: number; timeout?: number; leaseMs?: number }): void {
+  checkLimit('concurrency', o.concurrency, 1)
+  checkMs('timeout', o.timeout)
+  checkMs('leaseMs', o.leaseMs)
+}

@@ -8,7 +8,7 @@ import type { BackoffOption, QueueOptions } from '../types.js'
 import { Deque } from '../state/deque.js'
 import { QueueMetrics } from './metrics.js'
 import type { CommitWaiter } from './committer.js'
-import { checkLimit, checkMs } from './check-options.js'
+import { checkLimit, checkRunOptions } from './check-options.js'
 
 /** An `add` waiting for room in a full queue (onFull: 'wait'). */
 export interface SpaceWaiter {
@@ -36,9 +36,7 @@ export class QueueRuntime {
   constructor(readonly state: QueueState) {}
 
   configure(o: QueueOptions): void {
-    checkLimit('concurrency', o.concurrency, 1)
-    checkMs('timeout', o.timeout)
-    checkMs('leaseMs', o.leaseMs)
+    checkRunOptions(o)
     checkLimit('maxPending', o.maxPending, 0)
     if (o.concurrency !== undefined) this.concurrency = o.concurrency
     if (o.backoff !== undefined) this.backoff = o.backoff
