@@ -170,7 +170,7 @@ export class Queue<T = any> {
   }
 
   unschedule(name: string): Promise<boolean> {
-    return this.h.ready.then((p) => p.cron.remove(name))
+    return this.h.ready.then((p) => p.cron.remove(name, this.name))
   }
 
   schedules(): ScheduleInfo[] {

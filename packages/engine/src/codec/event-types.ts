@@ -24,6 +24,11 @@ export const EV_PROGRESS = 15
 export const EV_REPLACE = 16
 export const EV_PAUSE = 17
 export const EV_RESUME = 18
+/**
+ * Schedules as logged before their names were per queue (one namespace per pipeline). Read, never written:
+ * replaying one keeps its old meaning, so a schedule replaces any schedule of its name in whichever queue,
+ * and an unschedule or a fire names the pipeline's one schedule of that name. See EV_QUEUE_SCHEDULE.
+ */
 export const EV_SCHEDULE = 19
 export const EV_UNSCHEDULE = 20
 export const EV_CRON_FIRE = 21
@@ -40,6 +45,16 @@ export const EV_CLOSE = 22
  * leaves a log that does not end with a clean close. No state; no fields.
  */
 export const EV_OPEN = 23
+/**
+ * A schedule is named within its queue: `mail` and `reports` may each have a `daily`. Same fields as
+ * EV_SCHEDULE (time, name, queue, pattern, time zone, next run, template); new numbers so a reader that
+ * knows only pipeline-wide names refuses these records instead of folding two schedules into one.
+ */
+export const EV_QUEUE_SCHEDULE = 24
+/** Fields: time, name, queue. */
+export const EV_QUEUE_UNSCHEDULE = 25
+/** Fields: time, name, queue, next run, id of the run's job. */
+export const EV_QUEUE_CRON_FIRE = 26
 
 export const EVENT_NAMES: Record<number, string> = {
   [EV_INTERN]: 'intern',
@@ -65,6 +80,9 @@ export const EVENT_NAMES: Record<number, string> = {
   [EV_CRON_FIRE]: 'cron-fire',
   [EV_CLOSE]: 'close',
   [EV_OPEN]: 'open',
+  [EV_QUEUE_SCHEDULE]: 'schedule',
+  [EV_QUEUE_UNSCHEDULE]: 'unschedule',
+  [EV_QUEUE_CRON_FIRE]: 'cron-fire',
 }
 
 /** Flags of an add body: which optional fields follow. */

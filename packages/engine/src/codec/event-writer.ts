@@ -124,15 +124,15 @@ export class EventWriter {
     return w.end()
   }
 
-  unschedule(time: number, name: string): Uint8Array {
+  unschedule(time: number, name: string, queueId: number): Uint8Array {
     const w = this.w
-    w.begin(); w.uint(time); w.str(name)
+    w.begin(); w.uint(time); w.str(name); w.uint(queueId)
     return w.end()
   }
 
-  cronFire(time: number, name: string, nextRunAt: number, jobId: number): Uint8Array {
+  cronFire(time: number, name: string, queueId: number, nextRunAt: number, jobId: number): Uint8Array {
     const w = this.w
-    w.begin(); w.uint(time); w.str(name); w.uint(nextRunAt); w.uint(jobId)
+    w.begin(); w.uint(time); w.str(name); w.uint(queueId); w.uint(nextRunAt); w.uint(jobId)
     return w.end()
   }
 

@@ -175,7 +175,8 @@ export function describeEvent(record: WalRecord, names: EventNames = shared): De
       ev.jobId = String(r.uint())
       ev.data = value(r.bytes())
       break
-    case E.EV_SCHEDULE: {
+    case E.EV_SCHEDULE:
+    case E.EV_QUEUE_SCHEDULE: {
       ev.schedule = r.str()
       ev.queue = name(r.uint())
       ev.pattern = r.str()
@@ -189,8 +190,14 @@ export function describeEvent(record: WalRecord, names: EventNames = shared): De
     case E.EV_UNSCHEDULE:
       ev.schedule = r.str()
       break
-    case E.EV_CRON_FIRE:
+    case E.EV_QUEUE_UNSCHEDULE:
       ev.schedule = r.str()
+      ev.queue = name(r.uint())
+      break
+    case E.EV_CRON_FIRE:
+    case E.EV_QUEUE_CRON_FIRE:
+      ev.schedule = r.str()
+      if (record.type === E.EV_QUEUE_CRON_FIRE) ev.queue = name(r.uint())
       ev.nextRunAt = new Date(r.uint()).toISOString()
       ev.jobId = String(r.uint())
       break

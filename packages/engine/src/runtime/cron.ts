@@ -1,13 +1,14 @@
 /**
  * Recurring jobs. A schedule (name, cron pattern, queue, job template) is
- * logged with its next run time. When that time comes, ONE record adds the
+ * logged with its next run time; names are per queue. When that time comes, ONE record adds the
  * run's job and advances the next run time, so a restart can never run the
  * same occurrence twice; occurrences missed while the process was down are
  * run once, not once each.
  */
 import { Cron } from 'croner'
 import { encodeValue } from '../codec/data.js'
-import { EV_CRON_FIRE, EV_SCHEDULE, EV_UNSCHEDULE } from '../codec/event-types.js'
+import { EV_QUEUE_CRON_FIRE, EV_QUEUE_SCHEDULE, EV_QUEUE_UNSCHEDULE } from '../codec/event-types.js'
+import { scheduleKey } from '../state/pipeline-state.js'
 import { APPLY, type CommitWaiter } from './committer.js'
 import { prepareTemplate } from './adds.js'
 import type { Pipeline } from './pipeline.js'
@@ -28,23 +29,23 @@ export interface ScheduleInfo {
 
 export class CronSchedules {
   private readonly parsers = new Map<string, Cron>()
-  /** Schedules whose fire record is pushed but not yet applied (do not fire twice). */
+  /** Schedules (by scheduleKey) whose fire record is pushed but not yet applied (do not fire twice). */
   private readonly firing = new Set<string>()
   /**
-   * Names with a schedule or unschedule record pushed but not yet applied: whether the last of them
+   * Schedules (by scheduleKey) with a schedule or unschedule record pushed but not yet applied: whether the last of them
    * creates the schedule, and how many are outstanding. A fire must not land between such a record and
    * its application (it would apply to the replacement, or to nothing), and unschedule() must see a
    * schedule() that is still being logged.
    */
   private readonly changing = new Map<string, { exists: boolean; outstanding: number }>()
 
-  private change(name: string, exists: boolean): CommitWaiter['committed'] {
-    let c = this.changing.get(name)
-    if (c === undefined) this.changing.set(name, (c = { exists, outstanding: 0 }))
+  private change(key: string, exists: boolean): CommitWaiter['committed'] {
+    let c = this.changing.get(key)
+    if (c === undefined) this.changing.set(key, (c = { exists, outstanding: 0 }))
     c.exists = exists
     c.outstanding++
     return () => {
-      if (--c.outstanding === 0) this.changing.delete(name)
+      if (--c.outstanding === 0) this.changing.delete(key)
       this.p.timers.arm()
     }
   }
@@ -66,7 +67,7 @@ export class CronSchedules {
     return d === null ? 0 : d.getTime()
   }
 
-  /** Create or replace a schedule. */
+  /** Create or replace the schedule `name` of `queue`. */
   set(name: string, queue: string, pattern: string, data: unknown, o: ScheduleOptions): Promise<ScheduleInfo> {
     const p = this.p
     p.checkOpen()
@@ -76,20 +77,24 @@ export class CronSchedules {
     encodeValue(data, p.settings.maxDataBytes)
     const a = prepareTemplate(p, queue, data, o)
     const payload = p.ew.schedule(now, name, a.queueId, pattern, o.timezone ?? '', nextRunAt, a.params, a.ids, a.data)
-    return this.submitChange(name, true, EV_SCHEDULE, payload, { name, queue, pattern, timezone: o.timezone, nextRunAt: new Date(nextRunAt) })
+    return this.submitChange(scheduleKey(a.queueId, name), true, EV_QUEUE_SCHEDULE, payload, { name, queue, pattern, timezone: o.timezone, nextRunAt: new Date(nextRunAt) })
   }
 
-  /** Remove a schedule; false if there is none (counting one still being logged). */
-  remove(name: string): Promise<boolean> {
+  /** Remove the schedule `name` of `queue`; false if there is none (counting one still being logged). */
+  remove(name: string, queue: string): Promise<boolean> {
     const p = this.p
     p.checkOpen()
-    if (!(this.changing.get(name)?.exists ?? p.state.schedules.has(name))) return Promise.resolve(false)
-    return this.submitChange(name, false, EV_UNSCHEDULE, p.ew.unschedule(p.now(), name), true)
+    const queueId = p.state.stringIds.get(queue)
+    // A queue never named in this pipeline has no schedules (and no id to log one by).
+    if (queueId === undefined) return Promise.resolve(false)
+    const key = scheduleKey(queueId, name)
+    if (!(this.changing.get(key)?.exists ?? p.state.schedules.has(key))) return Promise.resolve(false)
+    return this.submitChange(key, false, EV_QUEUE_UNSCHEDULE, p.ew.unschedule(p.now(), name, queueId), true)
   }
 
-  private submitChange<T>(name: string, exists: boolean, type: number, payload: Uint8Array, result: T): Promise<T> {
+  private submitChange<T>(key: string, exists: boolean, type: number, payload: Uint8Array, result: T): Promise<T> {
     return new Promise((resolve, reject) => {
-      const settled = this.change(name, exists)
+      const settled = this.change(key, exists)
       try {
         this.p.committer.submit(type, payload, APPLY, {
           committed: () => { settled(); resolve(result) },
@@ -111,8 +116,8 @@ export class CronSchedules {
   /** Earliest next run over all schedules not already firing. */
   nextAt(): number {
     let t = Infinity
-    for (const s of this.p.state.schedules.values()) {
-      if (s.nextRunAt > 0 && s.nextRunAt < t && !this.firing.has(s.name) && !this.changing.has(s.name)) t = s.nextRunAt
+    for (const [key, s] of this.p.state.schedules) {
+      if (s.nextRunAt > 0 && s.nextRunAt < t && !this.firing.has(key) && !this.changing.has(key)) t = s.nextRunAt
     }
     return t
   }
@@ -120,21 +125,20 @@ export class CronSchedules {
   fireDue(now: number): void {
     const p = this.p
     if (p.closing || p.committer.broken !== null) return
-    for (const s of p.state.schedules.values()) {
-      if (s.nextRunAt === 0 || s.nextRunAt > now || this.firing.has(s.name) || this.changing.has(s.name)) continue
+    for (const [key, s] of p.state.schedules) {
+      if (s.nextRunAt === 0 || s.nextRunAt > now || this.firing.has(key) || this.changing.has(key)) continue
       // The next occurrence after now: missed occurrences collapse into this one run.
       const next = this.nextAfter(s.pattern, s.timezone, Math.max(now, s.nextRunAt))
       const jobId = ++p.state.maxJobId
-      const name = s.name
-      this.firing.add(name)
+      this.firing.add(key)
       const done: CommitWaiter = {
-        committed: () => { this.firing.delete(name); p.timers.arm() },
-        failed: () => { this.firing.delete(name) },
+        committed: () => { this.firing.delete(key); p.timers.arm() },
+        failed: () => { this.firing.delete(key) },
       }
       try {
-        p.committer.submit(EV_CRON_FIRE, p.ew.cronFire(now, name, next, jobId), APPLY, done, true)
+        p.committer.submit(EV_QUEUE_CRON_FIRE, p.ew.cronFire(now, s.name, s.queue.id, next, jobId), APPLY, done, true)
       } catch {
-        this.firing.delete(name)
+        this.firing.delete(key)
       }
     }
   }

@@ -6,8 +6,8 @@
 import { ByteReader } from '../codec/bytes.js'
 import { readAddBody, readBackoff } from '../codec/add-body.js'
 import { ACTIVE, COMPLETED, DEAD, DELAYED, JobExtra, JobRecord, WAITING } from '../state/job.js'
-import { emptyAddParams, PipelineState } from '../state/pipeline-state.js'
-import { SF_EXTRA, SF_GROUP, SF_HELD, SF_RUN_AT, SF_STARTED, SNAPSHOT_MAGIC, SNAPSHOT_VERSION } from './format.js'
+import { emptyAddParams, PipelineState, scheduleKey } from '../state/pipeline-state.js'
+import { SF_EXTRA, SF_GROUP, SF_HELD, SF_RUN_AT, SF_STARTED, SNAPSHOT_MAGIC, SNAPSHOT_VERSIONS_READ } from './format.js'
 import { EngineError } from '../errors.js'
 
 /** A snapshot body that does not decode (damaged, or not what its label says). Code `SNAPSHOT_CORRUPT`. */
@@ -64,7 +64,7 @@ export function readSnapshotStrings(buf: Uint8Array): string[] {
     const r = new ByteReader(buf)
     if (buf.length < 8 || r.f64() !== SNAPSHOT_MAGIC) throw new SnapshotFormatError('not an engine snapshot')
     const version = r.uint()
-    if (version !== SNAPSHOT_VERSION) throw new SnapshotFormatError(`unsupported snapshot version ${version}`)
+    if (!SNAPSHOT_VERSIONS_READ.includes(version)) throw new SnapshotFormatError(`unsupported snapshot version ${version}`)
     r.uint() // lsn
     r.uint() // maxJobId
     const dataTotal = r.uint()
@@ -84,7 +84,7 @@ function decodeBody(name: string, buf: Uint8Array): PipelineState {
   const r = new ByteReader(buf)
   if (buf.length < 8 || r.f64() !== SNAPSHOT_MAGIC) throw new SnapshotFormatError('not an engine snapshot')
   const version = r.uint()
-  if (version !== SNAPSHOT_VERSION) throw new SnapshotFormatError(`unsupported snapshot version ${version}`)
+  if (!SNAPSHOT_VERSIONS_READ.includes(version)) throw new SnapshotFormatError(`unsupported snapshot version ${version}`)
   const s = new PipelineState(name)
   s.lsn = r.uint()
   s.maxJobId = r.uint()
@@ -128,7 +128,7 @@ function decodeBody(name: string, buf: Uint8Array): PipelineState {
     // readAddBody maps ids through `strings`: an unknown id reads as undefined.
     if (template.tags?.includes(undefined as unknown as string) === true) throw new SnapshotFormatError(`schedule "${sname}": unknown tag`)
     const data = r.bytes().slice()
-    s.schedules.set(sname, { name: sname, queue, pattern, timezone: tz === '' ? undefined : tz, nextRunAt, template, data })
+    s.schedules.set(scheduleKey(queue.id, sname), { name: sname, queue, pattern, timezone: tz === '' ? undefined : tz, nextRunAt, template, data })
   }
   const strings = s.strings
   const jobs = s.jobs

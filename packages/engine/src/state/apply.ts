@@ -10,7 +10,7 @@ import { ByteReader, type ByteSpan } from '../codec/bytes.js'
 import { readAddBody, readBackoff } from '../codec/add-body.js'
 import * as E from '../codec/event-types.js'
 import { ACTIVE, COMPLETED, DEAD, DELAYED, WAITING, type JobRecord } from './job.js'
-import { emptyAddParams, type AddParams, type PipelineState } from './pipeline-state.js'
+import { emptyAddParams, scheduleKey, type AddParams, type PipelineState } from './pipeline-state.js'
 import type { QueueState } from './queue-state.js'
 import {
   RELEASE, TO_DEAD, addJob, completeJob, failJob, moveJob, promoteForStart, removeJob, replaceData, retryJob, startJob,
@@ -38,7 +38,7 @@ const dataSpan: ByteSpan = { buffer: new ArrayBuffer(0), byteOffset: 0, length: 
 export function retainsPayload(type: number): boolean {
   switch (type) {
     case E.EV_ADD: case E.EV_ADD_BULK: case E.EV_COMPLETE: case E.EV_RUN_COMPLETE: case E.EV_COMPLETE_NEXT:
-    case E.EV_MOVE: case E.EV_PROGRESS: case E.EV_REPLACE: case E.EV_SCHEDULE:
+    case E.EV_MOVE: case E.EV_PROGRESS: case E.EV_REPLACE: case E.EV_SCHEDULE: case E.EV_QUEUE_SCHEDULE:
       return true
     default:
       return false
@@ -52,6 +52,11 @@ function tailSpan(r: ByteReader, tail: Uint8Array): ByteSpan {
   dataSpan.byteOffset = tail.byteOffset
   dataSpan.length = tail.length
   return dataSpan
+}
+
+function unscheduleNamed(s: PipelineState, name: string): void {
+  const sc = s.scheduleNamed(name)
+  if (sc !== undefined) s.schedules.delete(scheduleKey(sc.queue.id, name))
 }
 
 function knownJob(s: PipelineState, id: number): JobRecord | undefined {
@@ -216,7 +221,8 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
       obs?.wake(q)
       break
     }
-    case E.EV_SCHEDULE: {
+    case E.EV_SCHEDULE:
+    case E.EV_QUEUE_SCHEDULE: {
       const name = r.str()
       const q = s.queueById(r.uint())
       const pattern = r.str()
@@ -225,14 +231,23 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
       const template = emptyAddParams()
       readAddBody(r, template, s.strings)
       const data = r.bytes()
-      s.schedules.set(name, { name, queue: q, pattern, timezone: tz === '' ? undefined : tz, nextRunAt, template, data })
+      // Written when names were one per pipeline: it replaced the schedule of that name in any queue.
+      if (type === E.EV_SCHEDULE) unscheduleNamed(s, name)
+      s.schedules.set(scheduleKey(q.id, name), { name, queue: q, pattern, timezone: tz === '' ? undefined : tz, nextRunAt, template, data })
       break
     }
     case E.EV_UNSCHEDULE:
-      s.schedules.delete(r.str())
+      unscheduleNamed(s, r.str())
       break
-    case E.EV_CRON_FIRE: {
-      const sched = s.schedules.get(r.str())
+    case E.EV_QUEUE_UNSCHEDULE: {
+      const name = r.str()
+      s.schedules.delete(scheduleKey(r.uint(), name))
+      break
+    }
+    case E.EV_CRON_FIRE:
+    case E.EV_QUEUE_CRON_FIRE: {
+      const name = r.str()
+      const sched = type === E.EV_CRON_FIRE ? s.scheduleNamed(name) : s.schedules.get(scheduleKey(r.uint(), name))
       const nextRunAt = r.uint()
       const id = r.uint()
       if (sched === undefined) break

@@ -20,6 +20,11 @@ export interface ScheduleState {
   data: Uint8Array
 }
 
+/** The key of the schedule `name` of queue `queueId` in `PipelineState.schedules` (names are per queue). */
+export function scheduleKey(queueId: number, name: string): string {
+  return `${queueId}/${name}`
+}
+
 /** Everything an add carries besides the data; reused as a scratch object when decoding. */
 export interface AddParams {
   priority: number
@@ -47,6 +52,7 @@ export class PipelineState {
   /** Every delayed job of the pipeline, earliest first. */
   readonly delayed = new JobHeap(byRunAt)
   readonly tags = new Map<string, Set<JobRecord>>()
+  /** By `scheduleKey(queue, name)`. */
   readonly schedules = new Map<string, ScheduleState>()
   /** Job data bytes (reference-counted slabs). */
   readonly store = new DataStore()
@@ -77,6 +83,15 @@ export class PipelineState {
       this.queuesByName.set(q.name, q)
     }
     return q
+  }
+
+  /**
+   * The schedule named `name` in any queue. Only for records written when names were one namespace per
+   * pipeline (EV_SCHEDULE and the rest), where there was at most one.
+   */
+  scheduleNamed(name: string): ScheduleState | undefined {
+    for (const sc of this.schedules.values()) if (sc.name === name) return sc
+    return undefined
   }
 
   job(id: number): JobRecord | undefined {
