@@ -60,7 +60,11 @@ export interface QueueOptions {
   groupConcurrency?: number
   /** Completed jobs kept for lookup: a count, or `{ count, age }` (age in ms). Default 1000. */
   keepCompleted?: number | { count?: number; age?: number }
-  /** Bound on waiting + delayed jobs. Default unbounded. */
+  /**
+   * Bound on waiting + delayed jobs, applied to what producers add (`add`, `addBulk`, `push`). Jobs already in
+   * the pipeline (retries, `moveTo`, `retryDead`, cron runs) are never refused for room and may take the queue
+   * over it; adds then wait or are refused until it is back under. Default unbounded.
+   */
   maxPending?: number
   /**
    * What `add` does at `maxPending`: wait for space, or throw QueueFullError. Default `wait`. Waiting adds

@@ -1,7 +1,7 @@
 // Back-pressure (`maxPending` with onFull 'wait'): adds that find the queue full wait in line, are admitted in
 // arrival order as room appears, carry the data as it was when add() was called, and fail when the engine closes.
 import { afterEach, expect, it } from 'vitest'
-import { EngineClosedError, JobDataError } from '@wq/engine'
+import { EngineClosedError, JobDataError, QueueFullError } from '@wq/engine'
 import { cleanupDirs, memoryEngine } from './helpers.js'
 
 afterEach(() => cleanupDirs())
@@ -116,5 +116,32 @@ it('an add that waited gets its id when admitted, so ids follow the order adds w
   expect(admitted.numericId).toBe(before.numericId + 1)
   q.reserve()
   expect((await q.add('after')).numericId).toBe(admitted.numericId + 1)
+  await engine.close()
+})
+
+it('jobs already in the pipeline are never refused for room: moveTo and retryDead may take a queue over maxPending, and adds wait until it is back under', async () => {
+  const engine = await memoryEngine()
+  const q = engine.queue('q', { maxPending: 1, attempts: 1 })
+  const strict = engine.queue('strict', { maxPending: 1, onFull: 'reject' })
+  await q.add('dies')
+  await q.fail(q.reserve()!, 'boom') // one attempt: dead, not pending
+  await q.add('a') // full
+  await (await engine.queue('other').add('moved')).moveTo('q')
+  expect(await q.retryDead()).toBe(1)
+  expect(q.stats().counts.waiting).toBe(3)
+  await strict.add('s')
+  await (await engine.queue('other').add('moved')).moveTo('strict')
+  await expect(strict.add('refused')).rejects.toBeInstanceOf(QueueFullError)
+
+  const { order, track } = tracker()
+  const late = track('late', q.add('late'))
+  q.reserve()
+  q.reserve() // one left: still at the bound
+  await new Promise((r) => setImmediate(r))
+  expect(order).toEqual([])
+  q.reserve() // under it
+  await late
+  expect(order).toEqual(['late'])
+  expect(strict.stats().counts.waiting).toBe(2)
   await engine.close()
 })
