@@ -6,13 +6,12 @@
 // failed operation may show up, and the engine must reopen and work once the fault is gone.
 // WQ_IO_SWEEP_CASES sizes it (split over the five modes); WQ_SEED replays a run, WQ_IO_SWEEP_CASE=<mode>:<i> one case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Engine } from '@wq/engine'
 import { Rng, seedFromEnv } from '../crash/prng.mjs'
 import { printSummary } from '../crash/summary.js'
-import {
-  FAULT_OPS, HELD, MODES, STEPS, clock, eachQueue, guard, handler, observe, openEngine, queue, runWorkload,
-  type CaseConfig, type Entry, type FaultOp, type Mode, type Observed, type WorkloadResult,
-} from './io-sweep/workload.js'
+import { checkInvariants, keepsWorking, reopen, type V } from './io-sweep/after-reopen.js'
+import { clock } from './io-sweep/harness.js'
+import { MODES, observe, type Mode, type Observed } from './io-sweep/queues.js'
+import { FAULT_OPS, STEPS, runWorkload, type CaseConfig, type Entry, type FaultOp, type WorkloadResult } from './io-sweep/workload.js'
 
 const SEED = seedFromEnv()
 const CASES = Number(process.env.WQ_IO_SWEEP_CASES ?? 600)
@@ -56,8 +55,6 @@ function casesOf(mode: Mode, n: number): CaseConfig[] {
 const describeCase = (c: CaseConfig) =>
   `fault=${c.fault ? `${c.fault.op}#${c.fault.nth} ${c.fault.persistent ? 'ENOSPC persistent' : 'EIO transient'}` : 'none'} ` +
   `size=${c.size} snapshotEvery=${c.snapEvery} rounds=${c.rounds} steps=${c.steps.join(',')}`
-
-type V = (kind: string, detail: string) => void
 
 /** The checks on the reopened engine, against the ledger and what the live engine held. */
 function checkReopened(cfg: CaseConfig, w: WorkloadResult, now: Observed, V: V): void {
@@ -177,86 +174,12 @@ function checkReopened(cfg: CaseConfig, w: WorkloadResult, now: Observed, V: V):
 }
 const numericId = (id: string) => Number(id.slice(id.lastIndexOf(':') + 1))
 
-/** What holds at any moment: unique keys, group order, `{ next }` atomic. */
-function checkInvariants(now: Observed, V: V, when: string): void {
-  const pending = new Map<string, string>()
-  const groups = new Map<string, Map<number, string>>()
-  const children = new Map<string, number>()
-  for (const j of now.jobs.values()) {
-    if (j.key !== undefined && (j.state === 'waiting' || j.state === 'delayed')) {
-      const k = `${j.pl}/${j.queue}/${j.key}`
-      if (pending.has(k)) V(`unique-key(${when})`, `${k}: ${pending.get(k)} and ${j.id}`)
-      pending.set(k, j.id)
-    }
-    if (j.queue === 'grp') {
-      const g = groups.get(j.data.g) ?? new Map<number, string>()
-      groups.set(j.data.g, g)
-      if (g.has(j.data.s)) V(`group-duplicate(${when})`, `${j.data.g}#${j.data.s}`)
-      g.set(j.data.s, j.state)
-    }
-    if (j.pl === 'b' && j.queue === 'y') children.set(j.data?.from, (children.get(j.data?.from) ?? 0) + 1)
-  }
-  // groupConcurrency 1: the completed jobs of a group are a prefix of it.
-  for (const [g, js] of groups) {
-    const states = [...js].sort((a, b) => a[0] - b[0]).map(([, s]) => s)
-    const firstOpen = states.findIndex((s) => s !== 'completed')
-    if (firstOpen >= 0 && states.slice(firstOpen).includes('completed')) V(`group-order(${when})`, `${g}: ${states.join(',')}`)
-  }
-  for (const j of now.jobs.values()) {
-    if (j.pl !== 'b' || j.queue !== 'x') continue
-    const n = children.get(j.id) ?? 0
-    if (n !== (j.state === 'completed' ? 1 : 0)) V(`next-not-atomic(${when})`, `${j.id} is ${j.state} with ${n} next-stage jobs`)
-  }
-}
-
-/** Resolves once no queue that runs jobs has any waiting or running (the `drained` event, not polling). */
-async function drain(e: Engine): Promise<void> {
-  const waits: Promise<void>[] = []
-  eachQueue((pl, name) => {
-    if (HELD.has(name) && name !== 'moved') return
-    const q = queue(e, pl, name)
-    const busy = () => q.stats().counts.waiting + q.stats().counts.active > 0
-    if (busy()) waits.push(guard(new Promise<void>((resolve) => q.on('drained', () => !busy() && resolve())), `drain ${pl}/${name}`))
-  })
-  await Promise.all(waits)
-}
-
-/** Reopen with the fault gone: the checks above, then the engine works: runs its backlog, closes clean, reopens. */
+/** Reopen with the fault gone: the checks above, then the engine works. */
 async function afterFault(cfg: CaseConfig, w: WorkloadResult, V: V): Promise<void> {
-  let e: Engine
-  try {
-    e = await guard(openEngine(w.mem, cfg.mode, cfg.snapEvery), 'reopen')
-    await guard(e.ready('b'), 'reopen b')
-  } catch (err) {
-    V('reopen-failed', String((err as Error).stack).split('\n').slice(0, 3).join(' | '))
-    return
-  }
+  const e = await reopen(w.mem, cfg.mode, cfg.snapEvery, V)
+  if (e === null) return
   checkReopened(cfg, w, observe(e), V)
-  try {
-    eachQueue((pl, name) => {
-      if (!HELD.has(name) || name === 'moved') queue(e, pl, name).process(async (job) => handler(pl, name)(job))
-    })
-    if (queue(e, 'default', 'pz').paused) await guard(queue(e, 'default', 'pz').resume(), 'resume after reopen')
-    const post = await guard(queue(e, 'default', 'moved').add({ post: true }), 'add after reopen')
-    await guard(post.finished(), 'finished() after reopen')
-    await drain(e)
-    const drained = observe(e)
-    checkInvariants(drained, V, 'drained')
-    await guard(e.close(), 'clean close')
-    const again = await guard(openEngine(w.mem, cfg.mode, cfg.snapEvery), 'second reopen')
-    await guard(again.ready('b'), 'second reopen b')
-    const last = observe(again)
-    if (last.jobs.get(post.id)?.state !== 'completed') V('post-not-completed', `${post.id} is ${last.jobs.get(post.id)?.state}`)
-    for (const [id, j] of drained.jobs) {
-      const a = last.jobs.get(id)
-      if (!a) V('lost-at-clean-close', id)
-      else if ((j.state === 'completed' || j.state === 'dead') && a.state !== j.state) V('state-went-back-at-clean-close', `${id}: ${j.state} -> ${a.state}`)
-    }
-    await guard(again.close(), 'second clean close')
-  } catch (err) {
-    V('keeps-working', String((err as Error).stack).split('\n').slice(0, 3).join(' | '))
-    await e.close().catch(() => undefined)
-  }
+  await keepsWorking(e, w.mem, cfg.mode, cfg.snapEvery, V)
 }
 
 let current: ((kind: string, detail: string) => void) | null = null

@@ -3,13 +3,12 @@
 // Every call goes into a ledger (what was asked, in what order, and how it settled); what can only be checked on
 // the live engine (hangs, error kinds, a stopped pipeline refusing work) is checked here. The checks after reopen
 // live in ../io-sweep-engine.test.ts.
-import { Engine, JobDeadError, type DurabilityMode, type Job, type QueueOptions } from '@wq/engine'
+import { JobDeadError, type Engine, type Job } from '@wq/engine'
 import { FaultyFs, MemoryFs, type FsOp } from '@wq/wal/testing'
-import type { FileSystem } from '@wq/wal'
 import { Rng } from '../../crash/prng.mjs'
+import { Hang, clock, describeError, guard, isFaultError } from './harness.js'
+import { HELD, eachQueue, handler, observe, openEngine, queue, type Mode, type Observed } from './queues.js'
 
-export type Mode = Exclude<DurabilityMode, 'memory'>
-export const MODES: Mode[] = ['sync', 'sync-enqueue', 'interval', 'os', 'buffered']
 export const FAULT_OPS = ['write', 'fsync', 'rename', 'fsyncDir', 'open', 'unlink', 'truncate', 'close'] as const satisfies readonly FsOp[]
 export type FaultOp = (typeof FAULT_OPS)[number]
 /** What the workload does each round, in a seeded order; a case runs a seeded subset. */
@@ -49,12 +48,6 @@ export interface Entry {
 type Fields = Omit<Entry, 'i' | 'doneAt' | 'outcome' | 'ids'> & { ids?: string[] }
 export type Finish = 'pending' | 'resolved' | 'dead' | 'io-rejected' | 'closed' | `other: ${string}`
 
-export interface Observed {
-  jobs: Map<string, { id: string; pl: string; queue: string; state: string; key?: string; data: any }>
-  paused: Record<string, boolean>
-  schedules: Set<string>
-}
-
 export interface WorkloadResult {
   ledger: Entry[]
   /** What the live engine held just before close. */
@@ -66,89 +59,6 @@ export interface WorkloadResult {
   mem: MemoryFs
   opCounts: Partial<Record<FsOp, number>>
 }
-
-export const HANG_MS = 4000
-const silent = { info() {}, warn() {}, error() {}, debug() {} }
-export class Hang extends Error {}
-/** A hang detector: rejects with Hang if `p` has not settled after `ms`. */
-export function guard<T>(p: Promise<T>, what: string, ms = HANG_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Hang(`HANG: ${what} did not settle within ${ms} ms`)), ms)
-  })
-  return Promise.race([p, hang]).finally(() => clearTimeout(timer))
-}
-
-/** Date.now() moves on 1 s per cron tick, so `* * * * * *` schedules fire many times in a case. Never goes back. */
-export const clock = {
-  warp: 0,
-  realNow: Date.now,
-  install() { Date.now = () => clock.realNow.call(Date) + clock.warp },
-  uninstall() { Date.now = clock.realNow },
-}
-
-export function openEngine(fs: FileSystem, mode: Mode, snapEvery: number | false): Promise<Engine> {
-  return Engine.open({
-    dir: '/data', durability: mode, logger: silent, closeTimeoutMs: 30,
-    snapshotEvery: snapEvery === false ? false : { events: snapEvery },
-    wal: { fs, segmentBytes: 8192, intervalMs: 2, flushMs: 2, bufferRecords: 16 },
-  })
-}
-
-const base: QueueOptions = { attempts: 10_000, keepCompleted: 1_000_000, backoff: { type: 'fixed', delay: 2 } }
-export const QUEUES: Record<'default' | 'b', Record<string, QueueOptions>> = {
-  default: {
-    plain: { ...base, concurrency: 2 }, hold: base, moved: base, uq: base, flaky: { ...base, concurrency: 2 },
-    grp: { ...base, concurrency: 3, groupConcurrency: 1 }, mp: { ...base, concurrency: 1, maxPending: 2, onFull: 'wait' },
-    lz: { ...base, attempts: 1 }, pz: { ...base, concurrency: 1 }, cron: { ...base, concurrency: 1 },
-  },
-  b: { x: { ...base, concurrency: 2 }, y: { ...base, concurrency: 2 }, bh: base },
-}
-/** Queues without a handler during the workload (moved gets one after reopen). */
-export const HELD = new Set(['hold', 'lz', 'moved', 'bh', 'uq'])
-const configured = new WeakMap<Engine, Set<string>>()
-/** A queue, configured with its options the first time this engine touches it. */
-export function queue(e: Engine, pl: 'default' | 'b', name: string) {
-  let done = configured.get(e)
-  if (done === undefined) configured.set(e, (done = new Set()))
-  const first = !done.has(`${pl}/${name}`)
-  done.add(`${pl}/${name}`)
-  return e.pipeline(pl).queue(name, first ? QUEUES[pl][name] : undefined)
-}
-export const eachQueue = (f: (pl: 'default' | 'b', name: string) => void) => {
-  for (const pl of ['default', 'b'] as const) for (const name of Object.keys(QUEUES[pl])) f(pl, name)
-}
-/** A handler for the queues that run jobs: x hands each job on to y; flaky fails its jobs' first attempt. */
-export function handler(pl: 'default' | 'b', name: string) {
-  return (job: { id: string; attempt: number; data: any }) => {
-    if (name === 'flaky' && job.attempt === 1 && job.data?.flaky) throw new Error('planned failure')
-    return pl === 'b' && name === 'x' ? { next: { queue: 'y', data: { from: job.id } } } : 'ok'
-  }
-}
-
-export function observe(e: Engine): Observed {
-  const out: Observed = { jobs: new Map(), paused: {}, schedules: new Set() }
-  eachQueue((pl, name) => {
-    const q = queue(e, pl, name)
-    out.paused[`${pl}/${name}`] = q.paused
-    for (const j of q.jobs({ limit: 1e7 })) out.jobs.set(j.id, { id: j.id, pl, queue: j.queue, state: j.state, key: j.key, data: j.data })
-    for (const s of q.schedules()) out.schedules.add(`${pl}/${name}/${s.name}`)
-  })
-  return out
-}
-
-/**
- * Whether `err` (or its cause chain) is the injected fault: the OS error, or the poisoned log carrying it. Once the
- * engine is closing, `finished()` may also reject because the job will not finish in this process.
- */
-const FAULT_CODES = new Set(['EIO', 'ENOSPC', 'WAL_POISONED'])
-export function isFaultError(err: unknown, closing = false): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, d = 0; e && d < 6; e = e.cause as typeof e, d++) {
-    if (typeof e.code === 'string' && (FAULT_CODES.has(e.code) || (closing && e.code === 'ENGINE_CLOSED'))) return true
-  }
-  return false
-}
-const describe = (err: unknown) => `${(err as Error)?.constructor?.name} ${(err as { code?: string })?.code ?? ''} ${(err as Error)?.message}`
 
 /**
  * Internals the sweep reads: whether a pipeline has stopped, whether its WAL poisoned itself, and its timers (fired
@@ -173,7 +83,7 @@ export async function runWorkload(cfg: CaseConfig, V: (kind: string, detail: str
     e = await guard(openEngine(fs, cfg.mode, cfg.snapEvery), 'open')
     await guard(e.ready('b'), 'open b')
   } catch (err) {
-    V('open', describe(err))
+    V('open', describeError(err))
     return null
   }
   for (const pl of ['default', 'b'] as const) if (internals(e, pl).missing) V('harness', internals(e, pl).missing!)
@@ -190,7 +100,7 @@ export async function runWorkload(cfg: CaseConfig, V: (kind: string, detail: str
     finished.set(job.id, 'pending')
     finishing.push(job.finished().then(
       () => finished.set(job.id, 'resolved'),
-      (err) => finished.set(job.id, err instanceof JobDeadError ? 'dead' : isFaultError(err) ? 'io-rejected' : isFaultError(err, closing) ? 'closed' : `other: ${describe(err)}`),
+      (err) => finished.set(job.id, err instanceof JobDeadError ? 'dead' : isFaultError(err) ? 'io-rejected' : isFaultError(err, closing) ? 'closed' : `other: ${describeError(err)}`),
     ))
   }
   /**
@@ -206,7 +116,7 @@ export async function runWorkload(cfg: CaseConfig, V: (kind: string, detail: str
       if (ids) entry.ids = ids(v)
       return v
     } catch (err) {
-      entry.error = describe(err)
+      entry.error = describeError(err)
       if (err instanceof Hang) {
         entry.outcome = 'hang'
         V('hang', err.message)
@@ -257,7 +167,7 @@ export async function runWorkload(cfg: CaseConfig, V: (kind: string, detail: str
     try {
       lease = lz().reserve({ leaseMs: 2 ** 30 })
     } catch (err) {
-      if (!isFaultError(err)) V('unexpected-error', `reserve: ${describe(err)}`)
+      if (!isFaultError(err)) V('unexpected-error', `reserve: ${describeError(err)}`)
       return
     }
     if (lease) await call({ kind: how, pl: 'default', ids: [lease.id] }, () => (how === 'fail' ? lz().fail(lease, 'planned') : lz().complete(lease, 1)))
@@ -328,7 +238,7 @@ export async function runWorkload(cfg: CaseConfig, V: (kind: string, detail: str
       // Each tick moves the clock 1 s on and fires the pipeline's due timers: cron runs every tick.
       ticker ??= setInterval(() => {
         clock.warp += 1000
-        try { internals(e, 'default').fire() } catch (err) { V('timers-fire-threw', describe(err)) }
+        try { internals(e, 'default').fire() } catch (err) { V('timers-fire-threw', describeError(err)) }
       }, 2)
       const old = scheduled.length > 2 ? scheduled.shift()! : undefined
       if (old) await call({ kind: 'unschedule', pl: 'default', schedule: `default/cron/${old}` }, () => cron.unschedule(old))
@@ -388,7 +298,7 @@ export async function runWorkload(cfg: CaseConfig, V: (kind: string, detail: str
   closing = true
   await guard(e.close(), 'close').catch((err) => {
     if (err instanceof Hang) V('hang', err.message)
-    else if (!isFaultError(err)) V('close-unexpected-error', describe(err))
+    else if (!isFaultError(err)) V('close-unexpected-error', describeError(err))
   })
   // Stopped by now, close included (in `buffered`, close writes the last buffer: that write may fail too).
   const stopped = { default: null as string | null, b: null as string | null }
