@@ -72,8 +72,14 @@ function internals(e: Engine, pl: 'default' | 'b') {
   return { broken: p?.committer.broken ?? null, poisoned: wal?.poisoned ?? null, fire: () => timers?.fire?.(), missing }
 }
 
-/** Runs one case's workload; `V` records a violation. The fault is cleared before returning. */
-export async function runWorkload(cfg: CaseConfig, V: (kind: string, detail: string) => void): Promise<WorkloadResult | null> {
+/**
+ * Runs one case's workload; `V` records a violation. The fault is cleared before returning. `acknowledged` is told of
+ * each call as it resolves, before anything else runs, with the ledger as it stands (a power cut is taken there).
+ */
+export async function runWorkload(
+  cfg: CaseConfig, V: (kind: string, detail: string) => void,
+  acknowledged?: (entry: Entry, ledger: readonly Entry[], mem: MemoryFs) => void,
+): Promise<WorkloadResult | null> {
   const rng = new Rng(cfg.seed)
   const pad = 'p'.repeat(cfg.size)
   const mem = new MemoryFs()
@@ -114,6 +120,7 @@ export async function runWorkload(cfg: CaseConfig, V: (kind: string, detail: str
       const v = await guard(Promise.resolve().then(() => f(entry)), `${entry.kind}#${entry.i} (${entry.pl}${entry.queue ? '/' + entry.queue : ''})`)
       entry.outcome = 'ok'
       if (ids) entry.ids = ids(v)
+      acknowledged?.(entry, ledger, mem)
       return v
     } catch (err) {
       entry.error = describeError(err)
