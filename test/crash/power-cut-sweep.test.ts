@@ -7,6 +7,7 @@
 // - what a flush() or snapshot() that resolved before the cut covered is there, in every mode, pushes included;
 // - nothing that was only called after the cut is; the log kept a prefix (no job outlives an earlier lost one);
 // - the invariants hold, nothing is still running, and the engine then works (runs its backlog, closes, reopens).
+// Half the cases cut again while that image recovers and works (cut-at-op.ts): nothing the first reopen held may go.
 // WQ_POWER_CUT_SWEEP_CASES sizes it (split over the five modes); WQ_SEED replays a run, WQ_POWER_CUT_SWEEP_CASE=<mode>:<i> one case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MemoryFs } from '@wq/wal/testing'
