@@ -28,6 +28,8 @@ export const QUEUES: Record<'default' | 'b', Record<string, QueueOptions>> = {
     plain: { ...base, concurrency: 2 }, hold: base, moved: base, uq: base, flaky: { ...base, concurrency: 2 },
     grp: { ...base, concurrency: 3, groupConcurrency: 1 }, mp: { ...base, concurrency: 1, maxPending: 2, onFull: 'wait' },
     lz: { ...base, attempts: 1 }, pz: { ...base, concurrency: 1 }, cron: { ...base, concurrency: 1 },
+    // Its schedules have the same names as cron's: names are per queue.
+    cron2: { ...base, concurrency: 1 },
   },
   b: { x: { ...base, concurrency: 2 }, y: { ...base, concurrency: 2 }, bh: base },
 }

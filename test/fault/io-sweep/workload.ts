@@ -239,8 +239,11 @@ export async function runWorkload(
     },
     cron: async (r) => {
       const name = `tick${r}`
-      const cron = queue(e, 'default', 'cron')
-      await call({ kind: 'schedule', pl: 'default', schedule: `default/cron/${name}` }, () => cron.schedule(name, '* * * * * *', { cron: r }))
+      // Two queues, one set of names: each queue's schedules are its own.
+      const queues = rng.chance(0.5) ? ['cron', 'cron2'] : ['cron2', 'cron']
+      for (const q of queues) {
+        await call({ kind: 'schedule', pl: 'default', schedule: `default/${q}/${name}` }, () => queue(e, 'default', q).schedule(name, '* * * * * *', { cron: r, q }))
+      }
       scheduled.push(name)
       // Each tick moves the clock 1 s on and fires the pipeline's due timers: cron runs every tick.
       ticker ??= setInterval(() => {
@@ -248,7 +251,10 @@ export async function runWorkload(
         try { internals(e, 'default').fire() } catch (err) { V('timers-fire-threw', describeError(err)) }
       }, 2)
       const old = scheduled.length > 2 ? scheduled.shift()! : undefined
-      if (old) await call({ kind: 'unschedule', pl: 'default', schedule: `default/cron/${old}` }, () => cron.unschedule(old))
+      if (old) await call({ kind: 'unschedule', pl: 'default', schedule: `default/cron/${old}` }, () => queue(e, 'default', 'cron').unschedule(old))
+      // cron2 keeps each name a round longer than cron: for that round the name is cron2's alone.
+      const older = `tick${r - 3}`
+      if (r >= 3) await call({ kind: 'unschedule', pl: 'default', schedule: `default/cron2/${older}` }, () => queue(e, 'default', 'cron2').unschedule(older))
     },
     maxPending: async (r) => {
       gate = new Promise((resolve) => (openGate = resolve))
