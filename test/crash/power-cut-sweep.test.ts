@@ -8,15 +8,16 @@
 // - nothing that was only called after the cut is; the log kept a prefix (no job outlives an earlier lost one);
 // - the invariants hold, nothing is still running, and the engine then works (runs its backlog, closes, reopens).
 // Half the cases cut again while that image recovers and works (cut-at-op.ts): nothing the first reopen held may go.
+// Some first try to open the image with an I/O fault: that must fail clearly or not at all, and change nothing.
 // WQ_POWER_CUT_SWEEP_CASES sizes it (split over the five modes); WQ_SEED replays a run, WQ_POWER_CUT_SWEEP_CASE=<mode>:<i> one case.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { MemoryFs } from '@wq/wal/testing'
+import { FaultyFs, type FsOp, type MemoryFs } from '@wq/wal/testing'
 import { Rng, seedFromEnv } from './prng.mjs'
 import { printSummary } from './summary.js'
 import { cutAtOp } from './cut-at-op.js'
 import { checkInvariants, keepsWorking, reopen, type V } from '../fault/io-sweep/after-reopen.js'
-import { clock } from '../fault/io-sweep/harness.js'
-import { MODES, observe, type Mode, type Observed } from '../fault/io-sweep/queues.js'
+import { Hang, clock, describeError, guard, isFaultError } from '../fault/io-sweep/harness.js'
+import { MODES, observe, openEngine, type Mode, type Observed } from '../fault/io-sweep/queues.js'
 import { STEPS, runWorkload, type CaseConfig, type Entry, type Kind } from '../fault/io-sweep/workload.js'
 
 const SEED = seedFromEnv()
@@ -26,6 +27,8 @@ const PER_MODE = Math.ceil(CASES / MODES.length)
 const FATES = ['drop', 'keep', 'garble', 'random'] as const
 /** Calls that change the disk while an image reopens and then works (keepsWorking): 47–121, median 72 (measured). */
 const SECOND_CUT_RANGE = 100
+/** What an open does to the disk and reads from it: a fault in any of them must fail the open clearly or not at all. */
+const OPEN_FAULT_OPS: FsOp[] = ['read', 'readdir', 'stat', 'open', 'write', 'fsync', 'truncate', 'rename', 'fsyncDir', 'unlink', 'close', 'lock']
 
 /** Kinds a cut may be aimed at: the moment just after such a call is acknowledged is where its promise is tested. */
 const KINDS: Kind[] = ['add', 'bulk', 'push', 'move', 'remove', 'fail', 'complete', 'retry', 'retryDead', 'removeDead', 'pause', 'schedule', 'unschedule', 'flush', 'snapshot']
@@ -37,6 +40,8 @@ interface CutCase extends CaseConfig {
   fate: (typeof FATES)[number]
   /** A second cut, at this call that changes the disk, while the image recovers and works after; null: none. */
   secondCutAt: number | null
+  /** An I/O fault during a first attempt to open the image (then closed, the fault cleared); null: none. */
+  openFault: { op: FsOp; nth: number; persistent: boolean } | null
 }
 
 function makeCase(rng: Rng, mode: Mode): CutCase {
@@ -48,6 +53,7 @@ function makeCase(rng: Rng, mode: Mode): CutCase {
     // Half the cases cut after any nth call; half after a call of one kind, so rare kinds are cut after as often.
     ...(rng.chance(0.5) ? { cutKind: null, cutAfter: rng.range(1, 70) } : { cutKind: rng.pick(KINDS), cutAfter: rng.range(1, 3) }),
     secondCutAt: rng.chance(0.5) ? rng.range(1, SECOND_CUT_RANGE) : null,
+    openFault: rng.chance(0.3) ? { op: rng.pick(OPEN_FAULT_OPS), nth: rng.range(1, 8), persistent: rng.chance(0.5) } : null,
   }
 }
 
@@ -158,6 +164,35 @@ function checkSecondCut(first: Observed, now: Observed, V: V): void {
   checkInvariants(now, V, 'second cut')
 }
 
+/**
+ * An attempt to open the image with an I/O fault in it: it opens (the fault came later, or not at all) or it
+ * rejects with the fault, never hangs and never says anything else; then it is closed. The caller reopens the same
+ * image without the fault and checks it as if this attempt had never been, so it must have changed nothing that
+ * matters on disk: no record taken for a torn tail, no snapshot or segment dropped, no lock left behind.
+ */
+async function openWithFault(image: MemoryFs, cfg: CutCase, V: V): Promise<boolean> {
+  const fault = cfg.openFault!
+  const ffs = new FaultyFs(image).inject({ ...fault, code: fault.persistent ? 'ENOSPC' : 'EIO' })
+  try {
+    const e = await guard(openEngine(ffs, cfg.mode, cfg.snapEvery), 'open with a fault')
+    try {
+      await guard(e.ready('b'), 'open b with a fault')
+    } catch (err) {
+      if (!(err instanceof Hang) && !isFaultError(err)) V('open-fault-odd-error', `b: ${describeError(err)}`)
+      if (err instanceof Hang) V('hang', err.message)
+    }
+    await guard(e.close(), 'close after an open with a fault').catch((err) => {
+      if (err instanceof Hang) V('hang', err.message)
+      else if (!isFaultError(err)) V('open-fault-odd-error', `close: ${describeError(err)}`)
+    })
+  } catch (err) {
+    if (err instanceof Hang) V('hang', err.message)
+    else if (!isFaultError(err)) V('open-fault-odd-error', describeError(err))
+  }
+  ffs.clearFaults()
+  return ffs.ops.some((o) => o.injected)
+}
+
 let current: V | null = null
 const onUnhandled = (err: unknown) => current?.('unhandled-rejection', String((err as Error)?.stack ?? err).split('\n').slice(0, 3).join(' | '))
 
@@ -177,11 +212,11 @@ describe('power cuts under the sweep workload (MemoryFs)', () => {
     it.skipIf(indexes.length === 0)(`${mode}: ${indexes.length} cuts — what the mode or a checkpoint made durable survives, the rest is a prefix, reopens and works (seed ${SEED})`, async () => {
       const cases = casesOf(mode, Math.max(...indexes) + 1)
       const violations: string[] = []
-      const stats = { cases: 0, cut: 0, secondCuts: 0, acknowledged: 0, checked: 0 }
+      const stats = { cases: 0, cut: 0, secondCuts: 0, openFaults: 0, acknowledged: 0, checked: 0 }
       for (const i of indexes) {
         const cfg = cases[i]
         const replay = `WQ_SEED=${SEED} WQ_POWER_CUT_SWEEP_CASE=${mode}:${i}`
-        const V: V = (kind, detail) => violations.push(`mode=${mode} case ${i} [cut after ${cfg.cutAfter} acks${cfg.cutKind ? ` of ${cfg.cutKind}` : ''}, ${cfg.fate}${cfg.secondCutAt ? `, second cut at op ${cfg.secondCutAt}` : ''}; steps=${cfg.steps.join(',')}] ${kind}: ${detail} — replay: ${replay}`)
+        const V: V = (kind, detail) => violations.push(`mode=${mode} case ${i} [cut after ${cfg.cutAfter} acks${cfg.cutKind ? ` of ${cfg.cutKind}` : ''}, ${cfg.fate}${cfg.secondCutAt ? `, second cut at op ${cfg.secondCutAt}` : ''}${cfg.openFault ? `, open fault ${cfg.openFault.op}#${cfg.openFault.nth}${cfg.openFault.persistent ? ' persistent' : ''}` : ''}; steps=${cfg.steps.join(',')}] ${kind}: ${detail} — replay: ${replay}`)
         current = V
         try {
           let cut: Cut | null = null
@@ -196,6 +231,7 @@ describe('power cuts under the sweep workload (MemoryFs)', () => {
             if (cut === null) at.acked.add({ kind: 'flush', i: Infinity, doneAt: Infinity, outcome: 'ok', pl: '*', ids: [] })
             stats.cut += cut === null ? 0 : 1
             stats.acknowledged += at.acked.size
+            if (cfg.openFault !== null && (await openWithFault(at.image, cfg, V))) stats.openFaults++
             const second = cfg.secondCutAt === null ? null : cutAtOp(at.image, cfg.secondCutAt, { unsynced: rng2(cfg).pick(FATES), seed: cfg.seed + 1 })
             const fs = second?.fs ?? at.image
             const e = await reopen(fs, mode, cfg.snapEvery, V)
