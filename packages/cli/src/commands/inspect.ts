@@ -1,10 +1,10 @@
 /**
- * `wq inspect <dir>`: per pipeline, its segments, snapshots, lock holder and
- * the counts of each queue by state. Read-only: works while an engine runs.
+ * `wq inspect <dir>`: per pipeline, its segments, snapshots, lock holder, the
+ * counts of each queue by state and its cron schedules. Read-only: works while an engine runs.
  */
 import type { Command } from 'commander'
 import type { SegmentInfo, SnapshotInfo } from '@wq/wal'
-import type { QueueSummary } from '@wq/engine/inspect'
+import type { QueueSummary, ScheduleSummary } from '@wq/engine/inspect'
 import { openDataDir, pipelineDir, selectPipelines } from '../data-dir.js'
 import { CliError, ExitCode, toCliError } from '../errors.js'
 import { withExamples } from '../help.js'
@@ -12,7 +12,7 @@ import { c } from '../output/colour.js'
 import { formatBytes, formatInt, formatTime } from '../output/format.js'
 import { printJson, printText } from '../output/print.js'
 import { createProgress } from '../output/progress.js'
-import { renderQueueTable } from '../output/queues.js'
+import { renderQueueTable, renderScheduleTable } from '../output/queues.js'
 import { renderFields, renderTable } from '../output/table.js'
 
 interface InspectOptions {
@@ -28,7 +28,7 @@ export interface PipelineReport {
   lock: { locked: boolean; pid: number | null }
   segments: { count: number; bytes: number; firstLsn: number | null; lastLsn: number | null; files: SegmentInfo[] }
   snapshots: SnapshotInfo[]
-  state: { lastLsn: number; snapshotLsn: number | null; queues: QueueSummary[] } | null
+  state: { lastLsn: number; snapshotLsn: number | null; queues: QueueSummary[]; schedules: ScheduleSummary[] } | null
   /** Why `state` is null (corruption), with file and offset. */
   error?: string
 }
@@ -36,7 +36,7 @@ export interface PipelineReport {
 export function registerInspect(program: Command): void {
   const cmd = program
     .command('inspect')
-    .description('show pipelines, segments, snapshots, the lock holder and per-queue counts by state')
+    .description('show pipelines, segments, snapshots, the lock holder, per-queue counts by state and cron schedules')
     .argument('<dir>', 'engine data directory (or one pipeline directory)')
     .option('-p, --pipeline <name>', 'only this pipeline')
     .option('--files', 'list every segment and snapshot file')
@@ -94,7 +94,7 @@ export async function inspectPipeline(root: string, name: string, dir: string): 
   const progress = createProgress({ label: `reading ${name}`, total: 0 })
   try {
     const view = await openView(root, { pipeline: name, onProgress: (done, total) => progress.update(done, total) })
-    report.state = { lastLsn: view.lastLsn, snapshotLsn: view.snapshotLsn, queues: view.queues() }
+    report.state = { lastLsn: view.lastLsn, snapshotLsn: view.snapshotLsn, queues: view.queues(), schedules: view.schedules() }
   } catch (err) {
     const mapped = toCliError(err)
     if (!(mapped instanceof CliError) || mapped.exitCode !== ExitCode.corrupt) throw err
@@ -152,6 +152,7 @@ function renderReport(r: PipelineReport, listFiles: boolean): string {
   if (r.state) {
     lines.push('')
     lines.push(renderQueueTable(r.state.queues))
+    if (r.state.schedules.length > 0) lines.push('', renderScheduleTable(r.state.schedules))
   }
   return lines.join('\n')
 }

@@ -13,7 +13,7 @@ import { c } from '../output/colour.js'
 import { formatInt } from '../output/format.js'
 import { printJson, printText } from '../output/print.js'
 import { createProgress } from '../output/progress.js'
-import { renderJobTable, renderQueueTable } from '../output/queues.js'
+import { renderJobTable, renderQueueTable, renderScheduleTable } from '../output/queues.js'
 
 interface ReplayOptions {
   pipeline?: string
@@ -68,6 +68,7 @@ async function runReplay(dir: string, opts: ReplayOptions): Promise<void> {
       lastLsn: view.lastLsn,
       snapshotLsn: view.snapshotLsn,
       queues: view.queues(),
+      schedules: view.schedules(),
       ...(jobs ? { jobs } : {}),
     })
     return
@@ -78,6 +79,8 @@ async function runReplay(dir: string, opts: ReplayOptions): Promise<void> {
     '',
     renderQueueTable(view.queues()),
   ]
+  const schedules = view.schedules()
+  if (schedules.length > 0) lines.push('', renderScheduleTable(schedules))
   if (jobs) {
     lines.push('', jobs.length > 0 ? renderJobTable(jobs, '  ') : c.dim('  (no jobs match)'))
   }

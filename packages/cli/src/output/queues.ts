@@ -1,7 +1,7 @@
 /** Human rendering of queue summaries and job lists, shared by inspect, replay, stats and jobs. */
-import type { JobInfo, QueueSummary } from '@wq/engine/inspect'
+import type { JobInfo, QueueSummary, ScheduleSummary } from '@wq/engine/inspect'
 import { c } from './colour.js'
-import { formatAgo, formatInt, formatValue } from './format.js'
+import { formatAgo, formatInt, formatTime, formatValue } from './format.js'
 import { renderTable } from './table.js'
 
 /** Per queue: counts by state now, and totals since the queue began. */
@@ -28,6 +28,15 @@ export function renderQueueTable(queues: QueueSummary[], indent = '  '): string 
       formatInt(q.totals.completed),
       formatInt(q.totals.failed),
     ]),
+    indent,
+  )
+}
+
+/** Recurring jobs: queue, name, cron pattern (with its time zone), next run. */
+export function renderScheduleTable(schedules: ScheduleSummary[], indent = '  '): string {
+  return renderTable(
+    [{ header: 'QUEUE' }, { header: 'SCHEDULE' }, { header: 'PATTERN' }, { header: 'NEXT RUN' }],
+    schedules.map((s) => [s.queue, s.name, s.pattern + (s.timezone === undefined ? '' : c.dim(` (${s.timezone})`)), formatTime(s.nextRunAt)]),
     indent,
   )
 }

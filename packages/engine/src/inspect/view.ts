@@ -35,6 +35,16 @@ export interface QueueSummary {
   totals: { added: number; completed: number; failed: number; retried: number; dead: number }
 }
 
+/** A recurring job (cron) as the log holds it. Names are per queue. */
+export interface ScheduleSummary {
+  queue: string
+  name: string
+  pattern: string
+  /** IANA time zone of the pattern; absent: the process's. */
+  timezone?: string
+  nextRunAt: Date
+}
+
 export interface PipelineView {
   pipeline: string
   /** Last LSN folded. */
@@ -42,6 +52,8 @@ export interface PipelineView {
   /** Snapshot the fold started from, if any. */
   snapshotLsn: number | null
   queues(): QueueSummary[]
+  /** The pipeline's schedules, by queue then name. */
+  schedules(): ScheduleSummary[]
   jobs(filter?: { queue?: string; state?: JobState; tag?: string; limit?: number; after?: string }): JobInfo[]
   job(id: string): JobInfo | undefined
 }
@@ -76,6 +88,12 @@ class View implements PipelineView {
     return [...this.state.queues.values()]
       .map((q) => ({ name: q.name, paused: q.paused, counts: { ...q.counts }, totals: { ...q.totals } }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  }
+
+  schedules(): ScheduleSummary[] {
+    return [...this.state.schedules.values()]
+      .map((s) => ({ queue: s.queue.name, name: s.name, pattern: s.pattern, ...(s.timezone === undefined ? {} : { timezone: s.timezone }), nextRunAt: new Date(s.nextRunAt) }))
+      .sort((a, b) => (a.queue !== b.queue ? (a.queue < b.queue ? -1 : 1) : a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   }
 
   jobs(filter: { queue?: string; state?: JobState; tag?: string; limit?: number; after?: string } = {}): JobInfo[] {
