@@ -9,7 +9,7 @@ export async function requireUnlocked(data: DataDir, pipelines: string[], comman
     const lock = await readLockHolder(dir)
     if (lock.locked) {
       throw new CliError(`${dir} is locked by a running engine${lock.pid !== null ? ` (PID ${lock.pid})` : ''}: \`wq ${command}\` needs the lock`, ExitCode.locked, {
-        hint: 'stop that engine first (or do this from inside it); read-only commands (inspect, dump, jobs list/show, stats) work while it runs',
+        hint: 'stop that engine first (or do this from inside it); read-only commands (inspect, dump, jobs list/show, schedules list, stats) work while it runs',
       })
     }
   }

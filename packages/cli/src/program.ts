@@ -15,6 +15,7 @@ import { registerRepair } from './commands/repair.js'
 import { registerSnapshot } from './commands/snapshot.js'
 import { registerCompact } from './commands/compact.js'
 import { registerJobs } from './commands/jobs.js'
+import { registerSchedules } from './commands/schedules.js'
 import { registerStats } from './commands/stats.js'
 import { registerDoctor } from './commands/doctor.js'
 import { registerDemo } from './commands/demo.js'
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
   registerSnapshot(program)
   registerCompact(program)
   registerJobs(program)
+  registerSchedules(program)
   registerStats(program)
   registerDoctor(program)
   return program

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildProgram } from '../src/program.js'
 import { BIN, cleanup, expectOneLineError, tempDir, wq } from './helpers.js'
 
-const COMMANDS = ['demo', 'inspect', 'dump', 'replay', 'verify', 'repair', 'snapshot', 'compact', 'jobs', 'stats', 'doctor']
+const COMMANDS = ['demo', 'inspect', 'dump', 'replay', 'verify', 'repair', 'snapshot', 'compact', 'jobs', 'schedules', 'stats', 'doctor']
 
 describe('wq help and usage errors', () => {
   let dir: string
