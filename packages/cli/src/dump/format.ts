@@ -6,6 +6,7 @@ import type { DumpEvent } from './event.js'
 const TYPE_COLOURS: Record<string, (s: string) => string> = {
   add: c.green,
   'add-bulk': c.green,
+  'add-bulk-part': c.green,
   complete: c.blue,
   'run-complete': c.blue,
   'complete-next': c.blue,

@@ -55,6 +55,12 @@ export const EV_QUEUE_SCHEDULE = 24
 export const EV_QUEUE_UNSCHEDULE = 25
 /** Fields: time, name, queue, next run, id of the run's job. */
 export const EV_QUEUE_CRON_FIRE = 26
+/**
+ * A part of a bulk too large for one record, with more parts to follow: same fields as EV_ADD_BULK. The parts
+ * and the EV_ADD_BULK that ends them are consecutive records, and are applied together when that last one is:
+ * a bulk cut short (a failed write, a crash) adds none of its jobs.
+ */
+export const EV_ADD_BULK_PART = 27
 
 export const EVENT_NAMES: Record<number, string> = {
   [EV_INTERN]: 'intern',
@@ -83,6 +89,7 @@ export const EVENT_NAMES: Record<number, string> = {
   [EV_QUEUE_SCHEDULE]: 'schedule',
   [EV_QUEUE_UNSCHEDULE]: 'unschedule',
   [EV_QUEUE_CRON_FIRE]: 'cron-fire',
+  [EV_ADD_BULK_PART]: 'add-bulk-part',
 }
 
 /** Flags of an add body: which optional fields follow. */

@@ -106,7 +106,8 @@ export function describeEvent(record: WalRecord, names: EventNames = shared): De
       ev.queue = name(r.uint())
       addFields()
       break
-    case E.EV_ADD_BULK: {
+    case E.EV_ADD_BULK:
+    case E.EV_ADD_BULK_PART: {
       ev.queue = name(r.uint())
       const jobs: unknown[] = []
       let n = 0

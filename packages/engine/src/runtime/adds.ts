@@ -4,7 +4,7 @@
  * record is durable; the returned promise resolves then.
  */
 import { encodeValue } from '../codec/data.js'
-import { EV_ADD, EV_ADD_BULK, EV_REPLACE } from '../codec/event-types.js'
+import { EV_ADD, EV_ADD_BULK, EV_ADD_BULK_PART, EV_REPLACE } from '../codec/event-types.js'
 import type { AddStrings } from '../codec/add-body.js'
 import { QueueFullError } from '../errors.js'
 import { ARENA_MIN_BYTES } from '../state/data-arena.js'
@@ -254,8 +254,10 @@ const BULK_RECORD_BYTES = 64 * 1024 // small next to a slab, so little slab spac
 /**
  * Add many jobs: encoded straight into few records (one per ~64 KiB), all
  * awaited together. Every item is encoded before anything is pushed, so a
- * bad item refuses the whole batch with nothing written. Items with a unique
- * key go through `addOne`.
+ * bad item refuses the whole batch with nothing written. Several records are
+ * parts of one bulk (EV_ADD_BULK_PART ... EV_ADD_BULK), applied together, so
+ * a write that fails part way adds none of them. Items with a unique key go
+ * through `addOne`.
  */
 export async function addBulk(p: Pipeline, queue: string, items: BulkItem[]): Promise<Job[]> {
   p.checkOpen()
@@ -308,7 +310,8 @@ export async function addBulk(p: Pipeline, queue: string, items: BulkItem[]): Pr
     rt.inflightAdds += count
     records.push(new Promise<void>((resolve, reject) => {
       try {
-        p.committer.submit(EV_ADD_BULK, payloads[k], APPLY, {
+        // All but the last record are parts, held until the last is applied: the bulk is added whole or not at all.
+        p.committer.submit(k === payloads.length - 1 ? EV_ADD_BULK : EV_ADD_BULK_PART, payloads[k], APPLY, {
           committed: () => { rt.inflightAdds -= count; resolve() },
           failed: (err) => { rt.inflightAdds -= count; reject(err) },
         }, true)

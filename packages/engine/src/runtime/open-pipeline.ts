@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import { EV_CLOSE, EV_FAIL, EV_OPEN } from '../codec/event-types.js'
 import { ByteReader, SlabWriter } from '../codec/bytes.js'
-import { apply, retainsPayload } from '../state/apply.js'
+import { apply, dropBulkParts, retainsPayload } from '../state/apply.js'
 import { ACTIVE } from '../state/job.js'
 import { PipelineState } from '../state/pipeline-state.js'
 import { RETRY_NOW, TO_DEAD } from '../state/transitions.js'
@@ -76,6 +76,8 @@ export async function loadState(name: string, log: EventLog): Promise<{ state: P
     lastPayload = type === EV_CLOSE ? payload.slice() : null
     if (type !== EV_OPEN && type !== EV_CLOSE) changedSinceSnapshot = true
   })
+  // A bulk whose last part never came (the process died, or its write failed, part way through): none of it.
+  if (state.bulkParts.length > 0) dropBulkParts(state)
   return { state, snapshotLsn: snap === null ? null : snap.lsn, replayed, closedThrough: lastType === EV_CLOSE ? closeCarefulThrough(lastPayload!) : null, changedSinceSnapshot }
 }
 

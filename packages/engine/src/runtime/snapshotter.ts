@@ -41,7 +41,7 @@ export class Snapshotter {
    */
   async takeCurrent(): Promise<number> {
     while (this.running !== null) await this.running.catch(() => undefined)
-    const lsn = this.p.state.lsn
+    const lsn = this.p.state.foldedLsn
     if (this.lastSnapshotLsn > 0 && (this.lastSnapshotLsn === lsn || this.coveredThrough === lsn)) return this.lastSnapshotLsn
     return this.take()
   }
@@ -53,7 +53,8 @@ export class Snapshotter {
     const c = p.committer
     this.eventsAt = c.pushedEvents
     this.bytesAt = c.pushedBytes
-    const lsn = p.state.lsn
+    // Through the record before a bulk whose parts are held: the state is exactly that fold.
+    const lsn = p.state.foldedLsn
     // A log that keeps no snapshot (memory mode) would only cost a full synchronous encode.
     if (p.log.discardsSnapshots === true) return Promise.resolve(lsn)
     const startLogged = (job: JobRecord): boolean => {

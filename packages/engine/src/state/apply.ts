@@ -39,6 +39,7 @@ export function retainsPayload(type: number): boolean {
   switch (type) {
     case E.EV_ADD: case E.EV_ADD_BULK: case E.EV_COMPLETE: case E.EV_RUN_COMPLETE: case E.EV_COMPLETE_NEXT:
     case E.EV_MOVE: case E.EV_PROGRESS: case E.EV_REPLACE: case E.EV_SCHEDULE: case E.EV_QUEUE_SCHEDULE:
+    case E.EV_ADD_BULK_PART:
       return true
     default:
       return false
@@ -52,6 +53,39 @@ function tailSpan(r: ByteReader, tail: Uint8Array): ByteSpan {
   dataSpan.byteOffset = tail.byteOffset
   dataSpan.length = tail.length
   return dataSpan
+}
+
+const partReader = new ByteReader(new Uint8Array(0))
+
+/** The jobs of one held bulk part (the same fields as EV_ADD_BULK). */
+function addBulkRecord(s: PipelineState, payload: Uint8Array, obs: ApplyObserver | null): void {
+  const r = partReader
+  r.reset(payload)
+  const time = r.uint()
+  const q = s.queueById(r.uint())
+  while (!r.done) {
+    const id = readAddBody(r, params, s.strings)
+    const job = addJob(s, q, id, time, params, r.span(dataSpan))
+    obs?.added(job)
+  }
+}
+
+/**
+ * Forget the parts of a bulk cut short: none of its jobs exist. Their ids stay used, as they were in the process
+ * that wrote them, so no later job takes an id the log already gave one of these.
+ */
+export function dropBulkParts(s: PipelineState): void {
+  const r = partReader
+  for (const part of s.bulkParts.splice(0)) {
+    r.reset(part.payload)
+    r.uint() // time
+    r.uint() // queue
+    while (!r.done) {
+      const id = readAddBody(r, params, s.strings)
+      r.span(dataSpan)
+      if (id > s.maxJobId) s.maxJobId = id
+    }
+  }
 }
 
 function unscheduleNamed(s: PipelineState, name: string): void {
@@ -69,6 +103,8 @@ function knownJob(s: PipelineState, id: number): JobRecord | undefined {
  * separately; on replay they are simply the end of the payload.
  */
 export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: number, obs: ApplyObserver | null = null, tail?: Uint8Array): void {
+  // A bulk's parts are consecutive records: anything else after a part means its bulk was cut short.
+  if (s.bulkParts.length > 0 && type !== E.EV_ADD_BULK && type !== E.EV_ADD_BULK_PART) dropBulkParts(s)
   const r = reader
   r.reset(payload)
   const time = r.uint()
@@ -96,7 +132,13 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
       obs?.added(job)
       break
     }
+    case E.EV_ADD_BULK_PART:
+      // The payload stays valid until the last part comes: live payloads are slab views never rewritten, and
+      // replay hands retained payloads over as copies (retainsPayload).
+      s.bulkParts.push({ payload, lsn })
+      break
     case E.EV_ADD_BULK: {
+      for (const part of s.bulkParts.splice(0)) addBulkRecord(s, part.payload, obs)
       const q = s.queueById(r.uint())
       while (!r.done) {
         const id = readAddBody(r, params, s.strings)

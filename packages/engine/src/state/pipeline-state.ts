@@ -59,8 +59,18 @@ export class PipelineState {
   maxJobId = 0
   /** LSN of the last event folded in. */
   lsn = 0
+  /** Parts of a bulk whose last part has not come yet (EV_ADD_BULK_PART), oldest first: not applied until it does. */
+  readonly bulkParts: { payload: Uint8Array; lsn: number }[] = []
 
   constructor(readonly name: string) {}
+
+  /**
+   * The LSN this state is the exact fold through: `lsn`, or, while a bulk's parts are held, the record before its
+   * first part (nothing else has been applied since). What a snapshot of it covers.
+   */
+  get foldedLsn(): number {
+    return this.bulkParts.length > 0 ? this.bulkParts[0].lsn - 1 : this.lsn
+  }
 
   /** Record an interned string (idempotent: replaying an intern twice is harmless). */
   intern(id: number, s: string): void {
