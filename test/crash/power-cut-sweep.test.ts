@@ -15,7 +15,7 @@ import { FaultyFs, type FsOp, type MemoryFs } from '@wq/wal/testing'
 import { Rng, seedFromEnv } from './prng.mjs'
 import { printSummary } from './summary.js'
 import { cutAtOp } from './cut-at-op.js'
-import { checkInvariants, keepsWorking, reopen, type V } from '../fault/io-sweep/after-reopen.js'
+import { checkBulksWhole, checkInvariants, keepsWorking, reopen, type V } from '../fault/io-sweep/after-reopen.js'
 import { Hang, clock, describeError, guard, isFaultError } from '../fault/io-sweep/harness.js'
 import { MODES, observe, openEngine, type Mode, type Observed } from '../fault/io-sweep/queues.js'
 import { STEPS, runWorkload, type CaseConfig, type Entry, type Kind } from '../fault/io-sweep/workload.js'
@@ -146,6 +146,7 @@ function checkImage(cfg: CutCase, cut: Cut, now: Observed, V: V): number {
     if (later.length) V('not-a-prefix', `${pl}: job ${first} (acknowledged) is lost but ${later.length} later ones survived, e.g. ${later[0].id}`)
   }
   checkInvariants(now, V, 'reopened')
+  checkBulksWhole(issued, now, V, 'reopened')
   return checked
 }
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Rng, seedFromEnv } from '../crash/prng.mjs'
 import { printSummary } from '../crash/summary.js'
-import { checkInvariants, keepsWorking, reopen, type V } from './io-sweep/after-reopen.js'
+import { checkBulksWhole, checkInvariants, keepsWorking, reopen, type V } from './io-sweep/after-reopen.js'
 import { clock } from './io-sweep/harness.js'
 import { MODES, observe, type Mode, type Observed } from './io-sweep/queues.js'
 import { FAULT_OPS, STEPS, runWorkload, type CaseConfig, type Entry, type FaultOp, type WorkloadResult } from './io-sweep/workload.js'
@@ -171,6 +171,8 @@ function checkReopened(cfg: CaseConfig, w: WorkloadResult, now: Observed, V: V):
     if (later.length) V('buffered-lost-more-than-a-suffix', `${pl}: job ${first} (acknowledged) is lost but ${later.length} later ones survived, e.g. ${later[0].id}`)
   }
   checkInvariants(now, V, 'reopened')
+  checkBulksWhole(ledger, now, V, 'reopened')
+  checkBulksWhole(ledger, live, V, 'live')
 }
 const numericId = (id: string) => Number(id.slice(id.lastIndexOf(':') + 1))
 

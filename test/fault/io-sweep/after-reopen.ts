@@ -4,6 +4,7 @@ import type { Engine } from '@wq/engine'
 import type { FileSystem } from '@wq/wal'
 import { guard } from './harness.js'
 import { HELD, eachQueue, handler, observe, openEngine, queue, type Mode, type Observed } from './queues.js'
+import type { Entry } from './workload.js'
 
 export type V = (kind: string, detail: string) => void
 const firstLines = (err: unknown) => String((err as Error)?.stack ?? err).split('\n').slice(0, 3).join(' | ')
@@ -62,6 +63,20 @@ export async function drain(e: Engine): Promise<void> {
     if (busy()) waits.push(guard(new Promise<void>((resolve) => q.on('drained', () => !busy() && resolve())), `drain ${pl}/${name}`))
   })
   await Promise.all(waits)
+}
+
+/**
+ * A bulk into b/x is there whole or not at all (a bulk over 64 KiB is several records, applied together when the
+ * last one is). Its jobs carry the call's number (`u`) and are never moved or removed, so they can be counted.
+ */
+export function checkBulksWhole(ledger: readonly Entry[], now: Observed, V: V, when: string): void {
+  const found = new Map<number, number>()
+  for (const j of now.jobs.values()) if (j.pl === 'b' && j.queue === 'x' && typeof j.data?.u === 'number') found.set(j.data.u, (found.get(j.data.u) ?? 0) + 1)
+  for (const x of ledger) {
+    if (x.kind !== 'bulk' || x.count === undefined) continue
+    const n = found.get(x.i) ?? 0
+    if (n !== 0 && n !== x.count) V(`bulk-not-whole(${when})`, `bulk#${x.i} (${x.outcome}): ${n} of its ${x.count} jobs`)
+  }
 }
 
 /** `e`, reopened on `fs`, works: runs its backlog with the invariants kept, closes clean, reopens with what it held. */

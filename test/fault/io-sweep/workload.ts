@@ -39,6 +39,7 @@ export interface Entry {
   queue?: string
   to?: string // move: target queue, and its new data
   data?: unknown
+  count?: number // bulk into b/x: how many jobs it adds (all or none of them exist at any moment)
   paused?: boolean // pause: paused (true) or resumed
   schedule?: string // schedule, unschedule: `pipeline/queue/name`
   stoppedBefore?: string[] // flush, snapshot: pipelines already stopped when it was called
@@ -82,6 +83,7 @@ export async function runWorkload(
 ): Promise<WorkloadResult | null> {
   const rng = new Rng(cfg.seed)
   const pad = 'p'.repeat(cfg.size)
+  const bigPad = 'b'.repeat(2048)
   const mem = new MemoryFs()
   const fs = new FaultyFs(mem)
   let e: Engine
@@ -191,7 +193,10 @@ export async function runWorkload(
       const ids = (js: Job[]) => js.map((j) => j.id)
       const items = (u: number) => Array.from({ length: 4 }, (_, i) => ({ data: { r, i, pad, u }, options: { priority: i % 2 } }))
       holds.push(...((await call({ kind: 'bulk', pl: 'default', queue: 'hold' }, (x) => queue(e, 'default', 'hold').addBulk(items(x.i)), ids)) ?? []))
-      const xs = await call({ kind: 'bulk', pl: 'b', queue: 'x' }, (x) => queue(e, 'b', 'x').addBulk([{ data: { r, pad, u: x.i } }, { data: { r, u: x.i } }]), ids)
+      // Now and then a bulk over 64 KiB: several records, applied together when the last one is.
+      const count = rng.chance(0.3) ? 100 : 2
+      const xItems = (u: number) => Array.from({ length: count }, (_, i) => ({ data: { r, u, pad: count > 2 ? bigPad : i === 0 ? pad : undefined } }))
+      const xs = await call({ kind: 'bulk', pl: 'b', queue: 'x', count }, (x) => queue(e, 'b', 'x').addBulk(xItems(x.i)), ids)
       xs?.forEach(watch)
     },
     push: async (r) => {
