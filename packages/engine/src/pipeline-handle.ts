@@ -4,6 +4,7 @@
  * opens in the background (`ready`), and queue calls wait for it.
  */
 import { EngineError } from './errors.js'
+import { checkLimit, checkName, checkQueueOptions, checkRunOptions } from './runtime/check-options.js'
 import { Queue, storedConfig } from './queue.js'
 import type { EngineEvents } from './runtime/engine-events.js'
 import type { Emitter } from './runtime/emitter.js'
@@ -40,6 +41,13 @@ export class PipelineHandle {
 
   /** The queue `name` of this pipeline; options (when given) are applied and the logged part persisted. */
   queue<T = any>(name: string, options?: QueueOptions): Queue<T> {
+    checkName('queue name', name)
+    // At the call, also for a pipeline still opening (the options are applied once it is open).
+    if (options !== undefined) {
+      checkQueueOptions(options)
+      checkRunOptions(options)
+      checkLimit('maxPending', options.maxPending, 0)
+    }
     let q = this.queues.get(name)
     if (q === undefined) {
       q = new Queue<T>(this, name, this.events)

@@ -28,12 +28,14 @@ export function storedConfig(o: QueueOptions, current?: StoredQueueConfig): Stor
   const base = current ?? DEFAULT_QUEUE_CONFIG
   const kc = o.keepCompleted
   const backoff = o.backoff === undefined || typeof o.backoff === 'function' ? base.backoff : toStoredBackoff(o.backoff)
+  // Infinity (keep all, retry forever, no limit per group) is logged as the largest count a record holds.
+  const count = (v: number | undefined) => (v === Infinity ? Number.MAX_SAFE_INTEGER : v)
   return {
     serial: o.serial ?? base.serial,
-    groupConcurrency: o.groupConcurrency ?? base.groupConcurrency,
-    keepCompleted: kc === undefined ? base.keepCompleted : typeof kc === 'number' ? kc : (kc.count ?? Number.MAX_SAFE_INTEGER),
-    keepCompletedAgeMs: kc === undefined ? base.keepCompletedAgeMs : typeof kc === 'number' ? 0 : (kc.age ?? 0),
-    attempts: o.attempts ?? base.attempts,
+    groupConcurrency: count(o.groupConcurrency) ?? base.groupConcurrency,
+    keepCompleted: kc === undefined ? base.keepCompleted : typeof kc === 'number' ? count(kc)! : (count(kc.count) ?? Number.MAX_SAFE_INTEGER),
+    keepCompletedAgeMs: kc === undefined ? base.keepCompletedAgeMs : typeof kc === 'number' ? 0 : Math.ceil(kc.age ?? 0),
+    attempts: count(o.attempts) ?? base.attempts,
     backoff,
   }
 }

@@ -23,6 +23,18 @@ describe('byte codec', () => {
     expect(r.done).toBe(true)
   })
 
+  it('refuses to log a value that would not read back as itself: negative, fractional, NaN, infinite, past 2^53', () => {
+    const w = new SlabWriter()
+    w.begin()
+    for (const v of [-1, 1.5, NaN, Infinity, -Infinity, 2 ** 53, 1e20]) expect(() => w.uint(v), String(v)).toThrow(RangeError)
+    for (const v of [0.5, NaN, Infinity, 2 ** 53]) expect(() => w.int(v), String(v)).toThrow(RangeError)
+    // Nothing was written by the refused calls.
+    w.uint(5)
+    const r = new ByteReader(w.end())
+    expect(r.uint()).toBe(5)
+    expect(r.done).toBe(true)
+  })
+
   it('never overwrites a view it handed out, even across slab boundaries', () => {
     const w = new SlabWriter()
     const views: Uint8Array[] = []

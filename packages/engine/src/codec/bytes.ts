@@ -65,6 +65,10 @@ export class SlabWriter {
 
   /** Unsigned integer up to 2^53, 7 bits per byte. */
   uint(v: number): void {
+    // A negative, fractional, NaN or unsafe value would be written as bytes that read back as another number (or
+    // never be done with, for Infinity): refuse it before a byte is written. Options are checked where they enter
+    // (runtime/check-options.ts); this is what keeps a value that slipped past out of the log.
+    if ((v >>> 0) !== v && !(Number.isSafeInteger(v) && v >= 0)) throw new RangeError(`cannot log ${String(v)}: not an integer from 0 to 2^53`)
     this.ensure(8)
     const b = this.slab
     let p = this.pos
@@ -78,6 +82,8 @@ export class SlabWriter {
 
   /** Signed integer (zig-zag). */
   int(v: number): void {
+    // 0.5 would be logged as 1, which reads back as -1.
+    if (!Number.isSafeInteger(v)) throw new RangeError(`cannot log ${String(v)}: not an integer`)
     this.uint(v >= 0 ? v * 2 : -v * 2 - 1)
   }
 

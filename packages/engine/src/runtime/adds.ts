@@ -4,6 +4,7 @@
  * record is durable; the returned promise resolves then.
  */
 import { encodeValue } from '../codec/data.js'
+import { checkAddOptions } from './check-options.js'
 import { EV_ADD, EV_ADD_BULK, EV_ADD_BULK_PART, EV_REPLACE } from '../codec/event-types.js'
 import type { AddStrings } from '../codec/add-body.js'
 import { QueueFullError } from '../errors.js'
@@ -35,9 +36,10 @@ function keysOf(p: Pipeline): Map<string, Job> {
   return m
 }
 
+/** When the job may run (0: now), in whole ms: the log holds integers, and rounding up never runs it early. */
 function runAtOf(o: AddOptions, now: number): number {
-  if (o.runAt !== undefined) return typeof o.runAt === 'number' ? o.runAt : o.runAt.getTime()
-  if (o.delay !== undefined && o.delay > 0) return now + o.delay
+  if (o.runAt !== undefined) return Math.ceil(typeof o.runAt === 'number' ? o.runAt : o.runAt.getTime())
+  if (o.delay !== undefined && o.delay > 0) return Math.ceil(now + o.delay)
   return 0
 }
 
@@ -55,9 +57,9 @@ export function prepareAdd(p: Pipeline, queue: string, data: unknown, o: AddOpti
   params.priority = o.priority ?? 0
   params.runAt = runAtOf(o, now)
   params.key = o.key
-  params.maxAttempts = o.attempts ?? 0
+  params.maxAttempts = o.attempts === Infinity ? Number.MAX_SAFE_INTEGER : o.attempts ?? 0
   params.backoff = toStoredBackoff(o.backoff)
-  params.timeout = o.timeout ?? 0
+  params.timeout = o.timeout === undefined ? 0 : Math.ceil(o.timeout)
   let ids: AddStrings | null = null
   if (o.group !== undefined || (o.tags !== undefined && o.tags.length > 0)) {
     params.group = o.group
@@ -130,6 +132,7 @@ function duplicate(p: Pipeline, queue: string, data: unknown, o: AddOptions): Pr
 export function addOne(p: Pipeline, queue: string, data: unknown, o: AddOptions): Promise<Job> {
   try {
     p.checkOpen()
+    checkAddOptions(o)
     if (o.key !== undefined) {
       const dup = duplicate(p, queue, data, o)
       if (dup !== undefined) return dup
@@ -240,6 +243,7 @@ export function pushWaiter(rt: QueueRuntime): CommitWaiter {
  */
 export function pushOne(p: Pipeline, queue: string, data: unknown, o: AddOptions): number {
   p.checkOpen()
+  checkAddOptions(o)
   if (o.key !== undefined) throw new TypeError('push() takes no unique key: a duplicate needs an answer, use add()')
   const rt = p.queueRuntime(p.queueState(queue))
   if (rt.maxPending !== Infinity && rt.full) throw new QueueFullError(rt.state.name, rt.maxPending)
@@ -261,6 +265,8 @@ const BULK_RECORD_BYTES = 64 * 1024 // small next to a slab, so little slab spac
  */
 export async function addBulk(p: Pipeline, queue: string, items: BulkItem[]): Promise<Job[]> {
   p.checkOpen()
+  // Every item's options before anything is logged: keyed items go in after the bulk's records.
+  for (const it of items) if (it.options !== undefined) checkAddOptions(it.options)
   const out: (Job | Promise<Job>)[] = new Array(items.length)
   const now = p.now()
   const q = p.queueState(queue)

@@ -21,9 +21,12 @@ export function backoffDelay(b: BackoffOption | StoredBackoff | undefined, attem
 
 export function toStoredBackoff(b: StoredBackoffOption | undefined): StoredBackoff | undefined {
   if (b === undefined) return undefined
-  if (typeof b !== 'object' || (b.type !== 'fixed' && b.type !== 'exponential') || !(b.delay >= 0)) {
-    throw new TypeError('backoff must be { type: "fixed" | "exponential", delay } (a function is only allowed in queue options)')
+  if (typeof b !== 'object' || b === null || (b.type !== 'fixed' && b.type !== 'exponential') || !(b.delay >= 0 && b.delay < Infinity)) {
+    throw new TypeError('backoff must be { type: "fixed" | "exponential", delay } with delay a finite number of ms ≥ 0 (a function is only allowed in queue options)')
   }
+  const { jitter, maxDelay } = b as { jitter?: unknown; maxDelay?: unknown }
+  if (jitter !== undefined && !(typeof jitter === 'number' && jitter >= 0 && jitter <= 1)) throw new TypeError(`backoff.jitter must be a number from 0 to 1, got ${String(jitter)}`)
+  if (maxDelay !== undefined && !(typeof maxDelay === 'number' && maxDelay >= 0 && maxDelay < Infinity)) throw new TypeError(`backoff.maxDelay must be a finite number of ms ≥ 0, got ${String(maxDelay)}`)
   const s: StoredBackoff = { type: b.type, delay: Math.round(b.delay) }
   if (b.type === 'exponential') {
     if (b.jitter !== undefined) s.jitter = b.jitter

@@ -11,6 +11,7 @@ import { EV_QUEUE_CRON_FIRE, EV_QUEUE_SCHEDULE, EV_QUEUE_UNSCHEDULE } from '../c
 import { scheduleKey } from '../state/pipeline-state.js'
 import { APPLY, type CommitWaiter } from './committer.js'
 import { prepareTemplate } from './adds.js'
+import { checkAddOptions, checkName } from './check-options.js'
 import type { Pipeline } from './pipeline.js'
 import type { AddOptions } from '../types.js'
 
@@ -71,6 +72,8 @@ export class CronSchedules {
   set(name: string, queue: string, pattern: string, data: unknown, o: ScheduleOptions): Promise<ScheduleInfo> {
     const p = this.p
     p.checkOpen()
+    checkName('schedule name', name)
+    checkAddOptions(o)
     const now = p.now()
     const nextRunAt = this.nextAfter(pattern, o.timezone, now) // throws on a bad pattern
     if (nextRunAt === 0) throw new TypeError(`cron pattern "${pattern}" never runs`)

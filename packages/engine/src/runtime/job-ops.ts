@@ -5,6 +5,7 @@
  * is not started before the operation applies (live order = log order).
  */
 import { encodeValue } from '../codec/data.js'
+import { checkName } from './check-options.js'
 import { EV_MOVE, EV_PAUSE, EV_REMOVE, EV_REMOVE_DEAD, EV_RESUME, EV_RETRY, EV_RETRY_DEAD } from '../codec/event-types.js'
 import { JobStateError } from '../errors.js'
 import { ACTIVE, COMPLETED, DEAD, STATE_NAMES } from '../state/job.js'
@@ -55,6 +56,7 @@ export async function removeJob(p: Pipeline, id: number): Promise<void> {
 
 export async function moveJobTo(p: Pipeline, id: number, queue: string, opts: { data?: unknown }): Promise<void> {
   p.checkOpen()
+  checkName('queue name', queue)
   const job = known(p, id)
   if (job.state === ACTIVE || job.state === COMPLETED) {
     throw new JobStateError(`job ${publicJobId(p.name, id)} is ${STATE_NAMES[job.state]}; a handler moves its job by returning { next }`)

@@ -7,6 +7,7 @@
  * that, folded into the completion record (one record per run).
  */
 import { encodeValue } from '../codec/data.js'
+import { checkAddOptions, checkName } from './check-options.js'
 import { EV_COMPLETE, EV_COMPLETE_NEXT, EV_FAIL, EV_PROGRESS, EV_RUN_COMPLETE, EV_START } from '../codec/event-types.js'
 import { LeaseError, JobTimeoutError } from '../errors.js'
 import { ACTIVE, type JobRecord } from '../state/job.js'
@@ -145,7 +146,12 @@ export class RunManager implements RunHost {
     try {
       // Transient (no Buffer per result) unless the next stage's encode would overwrite it before it is copied into the event.
       result = encodeValue(resultValue, p.settings.maxDataBytes, 'result', next === undefined)
-      if (next !== undefined) nextPrepared = prepareAdd(p, next.queue, next.data, next.options ?? {})
+      if (next !== undefined) {
+        // A bad next stage fails this attempt (with the reason), rather than reaching the log.
+        checkName('next.queue', next.queue)
+        checkAddOptions(next.options ?? {})
+        nextPrepared = prepareAdd(p, next.queue, next.data, next.options ?? {})
+      }
     } catch (err) {
       this.fail(run, toError(err))
       return
