@@ -3,6 +3,7 @@
  * routes job ids to pipelines, aggregates stats, snapshots and compaction.
  */
 import { join } from 'node:path'
+import { checkEngineOptions } from './runtime/check-options.js'
 import { isWalDir, nodeFs, type FileSystem } from '@wq/wal'
 import pino from 'pino'
 import { EngineClosedError, LeaseError } from './errors.js'
@@ -61,6 +62,7 @@ export class Engine {
    * Rejects with the WAL's lock error if another engine holds the directory.
    */
   static async open(opts: EngineOptions = {}): Promise<Engine> {
+    checkEngineOptions(opts)
     const e = new Engine(opts)
     const names = new Set<string>([DEFAULT_PIPELINE])
     if (e.durability !== 'memory') {

@@ -90,6 +90,7 @@ export class Queue<T = any> {
    * function that stops this worker (running jobs finish).
    */
   process<R = unknown>(handler: JobHandler<T, R>, o: ProcessOptions = {}): () => void {
+    if (typeof handler !== 'function') throw new TypeError(`process() takes a handler function, got ${typeof handler}`)
     checkRunOptions(o)
     let stop: (() => void) | null = null
     let stopped = false

@@ -5,6 +5,8 @@
  * longer opened), and Infinity never finished encoding (the process hung).
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { Engine, type AddOptions, type QueueOptions } from '@wq/engine'
 import { cleanupDirs, recordingLogger, tempDir } from './helpers.js'
 
@@ -113,5 +115,42 @@ describe('what is accepted reads back as given', () => {
     const replayed = ['1', '2'].map((id) => again.getJob(id)!.info()).map((i) => [i?.priority, i?.runAt?.getTime(), i?.maxAttempts])
     expect(replayed).toEqual(live)
     await again.close()
+  })
+})
+
+describe('Engine.open refuses bad options before touching the directory', () => {
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ['an unknown durability', { durability: 'fast' }, /^durability must be "sync", "sync-enqueue", "interval", "os", "buffered", "memory", got "fast"/],
+    ['snapshotEvery.events 0', { snapshotEvery: { events: 0 } }, /^snapshotEvery.events must be a whole number ≥ 1/],
+    ['snapshotEvery.bytes NaN', { snapshotEvery: { bytes: NaN } }, /^snapshotEvery.bytes must be/],
+    ['maxDataBytes NaN', { maxDataBytes: NaN }, /^maxDataBytes must be a whole number ≥ 1/],
+    ['closeTimeoutMs -1', { closeTimeoutMs: -1 }, /^closeTimeoutMs must be a finite number of ms ≥ 0/],
+    ['wal.segmentBytes 0', { wal: { segmentBytes: 0 } }, /^segmentBytes must be a whole number ≥ 1/],
+    ['wal.intervalMs NaN', { wal: { intervalMs: NaN } }, /^intervalMs must be a finite number of ms > 0/],
+    ['wal.bufferRecords 0', { wal: { bufferRecords: 0 } }, /^bufferRecords must be a whole number ≥ 1/],
+    ['wal.preallocate "yes"', { wal: { preallocate: 'yes' } }, /^preallocate must be a boolean/],
+  ]
+  it.each(bad)('%s', async (_name, options, message) => {
+    const dir = join(tempDir(), 'data')
+    await expect(Engine.open({ dir, logger: recordingLogger(), ...options })).rejects.toThrow(message)
+    expect(existsSync(dir)).toBe(false)
+  })
+})
+
+describe('lookups and workers', () => {
+  it('jobs() refuses a state it does not know and a negative limit, rather than listing nothing', async () => {
+    const e = await open(tempDir())
+    const q = e.queue('q')
+    await q.add(1)
+    expect(() => q.jobs({ state: 'waitng' as 'waiting' })).toThrow(/^state must be one of waiting, delayed, active, completed, dead, got waitng/)
+    expect(() => q.jobs({ limit: -1 })).toThrow(/^limit must be a whole number ≥ 0/)
+    expect(q.jobs({ state: 'waiting', limit: Infinity }).length).toBe(1)
+    await e.close()
+  })
+
+  it('process() refuses a handler that is not a function', async () => {
+    const e = await open(tempDir())
+    expect(() => e.queue('q').process(5 as never)).toThrow(/^process\(\) takes a handler function, got number/)
+    await e.close()
   })
 })

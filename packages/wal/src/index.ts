@@ -8,6 +8,7 @@ import { nodeFs } from './fs/node-fs.js'
 import type { FileSystem } from './fs/file-system.js'
 
 export { Wal } from './wal.js'
+export { checkWalOptions } from './options.js'
 export { WalReader, type WalReaderOptions } from './wal-reader.js'
 export { WalError, WalCorruptionError, WalLockedError, WalPoisonedError, WalClosedError, RecordTooLargeError } from './errors.js'
 export { nodeFs } from './fs/node-fs.js'

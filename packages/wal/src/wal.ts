@@ -3,6 +3,7 @@
  * the append path (LogWriter), reading, and snapshots/compaction.
  */
 import { acquireLock, type HeldLock } from './lock.js'
+import { checkWalOptions } from './options.js'
 import { recover } from './recovery.js'
 import { LogWriter } from './writer.js'
 import { createSegment, toSegmentInfo, type SegmentState } from './segment-file.js'
@@ -68,11 +69,8 @@ export class Wal {
    */
   static async open(opts: WalOptions): Promise<Wal> {
     const fs = opts.fs ?? nodeFs
+    checkWalOptions(opts)
     const durability = opts.durability ?? 'sync'
-    if (!['sync', 'interval', 'os', 'buffered'].includes(durability)) throw new RangeError(`unknown durability mode ${durability}`)
-    if (opts.writesInFlight !== undefined && !(Number.isInteger(opts.writesInFlight) && opts.writesInFlight >= 1)) {
-      throw new RangeError(`writesInFlight must be a whole number of at least 1, got ${opts.writesInFlight}`)
-    }
     const maxRecordBytes = opts.maxRecordBytes ?? 64 * MiB
     await fs.mkdir(opts.dir)
     const lock = await acquireLock(fs, opts.dir)

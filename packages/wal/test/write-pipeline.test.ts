@@ -289,7 +289,7 @@ describe('as many writes in flight as allowed, never more', () => {
 
   it('refuses a writesInFlight that is not a whole number of at least 1', async () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {
-      await expect(Wal.open({ dir: '/w', fs: new MemoryFs(), writesInFlight: bad })).rejects.toThrow(/writesInFlight must be a whole number of at least 1/)
+      await expect(Wal.open({ dir: '/w', fs: new MemoryFs(), writesInFlight: bad })).rejects.toThrow(/writesInFlight must be a whole number ≥ 1/)
     }
   })
 })

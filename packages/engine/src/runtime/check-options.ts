@@ -5,7 +5,8 @@
  * another number (or could not be read back at all, so the pipeline no longer opened), and Infinity never
  * finished encoding.
  */
-import type { AddOptions, QueueOptions } from '../types.js'
+import { checkWalOptions } from '@wq/wal'
+import type { AddOptions, EngineOptions, QueueOptions } from '../types.js'
 import type { ScheduleOptions } from './cron.js'
 
 function bad(name: string, what: string, v: unknown): never {
@@ -72,4 +73,22 @@ export function checkQueueOptions(o: QueueOptions): void {
     checkCount('keepCompleted.count', kc.count, 0, true)
     checkMs('keepCompleted.age', kc.age)
   } else if (kc !== undefined) checkCount('keepCompleted', kc as number, 0, true)
+}
+
+const MODES = ['sync', 'sync-enqueue', 'interval', 'os', 'buffered', 'memory']
+
+/** Engine.open's options, and the WAL options it passes on (so a bad one fails the open, not a pipeline later). */
+export function checkEngineOptions(o: EngineOptions): void {
+  if (o.durability !== undefined && !MODES.includes(o.durability)) bad('durability', MODES.map((m) => `"${m}"`).join(', '), o.durability)
+  if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir.length === 0)) bad('dir', 'a non-empty path', o.dir)
+  checkCount('maxDataBytes', o.maxDataBytes, 1)
+  checkMs('closeTimeoutMs', o.closeTimeoutMs)
+  if (o.compactAfterSnapshot !== undefined && typeof o.compactAfterSnapshot !== 'boolean') bad('compactAfterSnapshot', 'a boolean', o.compactAfterSnapshot)
+  const se = o.snapshotEvery
+  if (se !== undefined && se !== false) {
+    if (typeof se !== 'object' || se === null) bad('snapshotEvery', 'false or { events, bytes }', se)
+    checkCount('snapshotEvery.events', se.events, 1, true)
+    checkCount('snapshotEvery.bytes', se.bytes, 1, true)
+  }
+  if (o.wal !== undefined) checkWalOptions(o.wal)
 }

@@ -13,7 +13,12 @@ export interface JobFilter {
   after?: string
 }
 
+const STATES = ['waiting', 'delayed', 'active', 'completed', 'dead']
+
 export function listJobs(s: PipelineState, pipeline: string, f: JobFilter = {}): JobInfo[] {
+  // A misspelt state or a negative limit would list nothing, which reads as "there are none".
+  if (f.state !== undefined && !STATES.includes(f.state)) throw new TypeError(`state must be one of ${STATES.join(', ')}, got ${String(f.state)}`)
+  if (f.limit !== undefined && !(f.limit === Infinity || (Number.isSafeInteger(f.limit) && f.limit >= 0))) throw new TypeError(`limit must be a whole number ≥ 0 (or Infinity), got ${String(f.limit)}`)
   const limit = f.limit ?? 100
   const afterId = f.after === undefined ? 0 : (parseJobId(f.after)?.id ?? 0)
   const source: Iterable<JobRecord> = f.tag !== undefined ? [...(s.tags.get(f.tag) ?? [])].sort((a, b) => a.id - b.id) : s.jobs.values()
