@@ -10,19 +10,18 @@
 // Half the cases cut again while that image recovers and works (cut-at-op.ts): nothing the first reopen held may go.
 // Some first try to open the image with an I/O fault: that must fail clearly or not at all, and change nothing.
 // WQ_POWER_CUT_SWEEP_CASES sizes it (split over the five modes); WQ_SEED replays a run, WQ_POWER_CUT_SWEEP_CASE=<mode>:<i> one case.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import { FaultyFs, type FsOp, type MemoryFs } from '@wq/wal/testing'
 import { Rng, seedFromEnv } from './prng.mjs'
-import { printSummary } from './summary.js'
 import { cutAtOp } from './cut-at-op.js'
-import { checkBulksWhole, checkInvariants, keepsWorking, reopen, type V } from '../fault/io-sweep/after-reopen.js'
-import { Hang, clock, describeError, guard, isFaultError } from '../fault/io-sweep/harness.js'
+import { checkActed, checkBulksWhole, checkInvariants, keepsWorking, reopen, type V } from '../fault/io-sweep/after-reopen.js'
+import { Hang, describeError, guard, isFaultError } from '../fault/io-sweep/harness.js'
 import { MODES, observe, openEngine, type Mode, type Observed } from '../fault/io-sweep/queues.js'
+import { sweepEveryMode } from '../fault/io-sweep/sweep.js'
 import { STEPS, runWorkload, type CaseConfig, type Entry, type Kind } from '../fault/io-sweep/workload.js'
 
 const SEED = seedFromEnv()
 const CASES = Number(process.env.WQ_POWER_CUT_SWEEP_CASES ?? 300)
-const ONLY = process.env.WQ_POWER_CUT_SWEEP_CASE // "<mode>:<index>"
 const PER_MODE = Math.ceil(CASES / MODES.length)
 const FATES = ['drop', 'keep', 'garble', 'random'] as const
 /** Calls that change the disk while an image reopens and then works (keepsWorking): 47–121, median 72 (measured). */
@@ -88,7 +87,6 @@ function checkImage(cfg: CutCase, cut: Cut, now: Observed, V: V): number {
   const { issued, acked } = cut
   const at = (id: string) => now.jobs.get(id)
   // Whatever was called before the cut may be in the image, acknowledged or not; nothing called after it may be.
-  const actedLater = (id: string, after: number) => issued.some((x) => x.i > after && !makes(x) && x.ids.includes(id))
   const removedMaybe = (id: string) => issued.some((x) => (x.kind === 'remove' || x.kind === 'removeDead') && x.ids.includes(id))
   const checkpoints = [...acked].filter((x) => x.kind === 'flush' || x.kind === 'snapshot')
   const covered = (x: Entry) => acked.has(x) && (durableAtAck(cfg.mode, x.kind) || checkpoints.some((c) => x.doneAt !== 0 && x.doneAt < c.i))
@@ -101,35 +99,8 @@ function checkImage(cfg: CutCase, cut: Cut, now: Observed, V: V): number {
       case 'add': case 'bulk': case 'push':
         for (const id of r.ids) if (!at(id) && !removedMaybe(id)) V(`lost-${r.kind}`, `${tag} ${id} (${r.pl}/${r.queue}) is gone`)
         break
-      case 'move': {
-        const id = r.ids[0]
-        if (actedLater(id, r.i) || removedMaybe(id)) break
-        const j = at(id)
-        if (!j || j.queue !== r.to) V('lost-move', `${tag} ${id} is ${j ? `${j.queue}/${j.state}` : 'gone'}`)
-        else if (r.data !== undefined && JSON.stringify(j.data) !== JSON.stringify(r.data)) V('move-data', `${tag} ${id}`)
-        break
-      }
-      case 'remove': case 'removeDead':
-        for (const id of r.ids) if (at(id)) V(`${r.kind}-undone`, `${tag} ${id} is back (${at(id)!.state})`)
-        break
-      case 'retry': case 'retryDead':
-        for (const id of r.ids) if (!actedLater(id, r.i) && at(id)?.state === 'dead') V(`${r.kind}-lost`, `${tag} ${id} is still dead`)
-        break
-      case 'fail':
-        if (!actedLater(r.ids[0], r.i) && at(r.ids[0])?.state !== 'dead') V('fail-lost', `${tag} ${r.ids[0]} is ${at(r.ids[0])?.state ?? 'gone'}`)
-        break
-      case 'complete':
-        if (at(r.ids[0])?.state !== 'completed') V('complete-lost', `${tag} ${r.ids[0]} is ${at(r.ids[0])?.state ?? 'gone'}`)
-        break
-      case 'pause':
-        if (!issued.some((x) => x.kind === 'pause' && x.i > r.i) && now.paused['default/pz'] !== r.paused) V('pause-lost', `${tag}: paused=${now.paused['default/pz']}, want ${r.paused}`)
-        break
-      case 'schedule':
-        if (!now.schedules.has(r.schedule!) && !issued.some((x) => x.kind === 'unschedule' && x.schedule === r.schedule)) V('schedule-lost', `${tag} ${r.schedule}`)
-        break
-      case 'unschedule':
-        if (now.schedules.has(r.schedule!)) V('unschedule-lost', `${tag} ${r.schedule} is back`)
-        break
+      default:
+        checkActed(r, tag, now, { ledger: issued, mayHaveActed: () => true }, V)
     }
   }
   // Adds mark their data with their call's number: a job whose call came after the cut cannot be in the image.
@@ -194,73 +165,54 @@ async function openWithFault(image: MemoryFs, cfg: CutCase, V: V): Promise<boole
   return ffs.ops.some((o) => o.injected)
 }
 
-let current: V | null = null
-const onUnhandled = (err: unknown) => current?.('unhandled-rejection', String((err as Error)?.stack ?? err).split('\n').slice(0, 3).join(' | '))
+const describeCase = (cfg: CutCase) =>
+  `cut after ${cfg.cutAfter} acks${cfg.cutKind ? ` of ${cfg.cutKind}` : ''}, ${cfg.fate}` +
+  `${cfg.secondCutAt ? `, second cut at op ${cfg.secondCutAt}` : ''}` +
+  `${cfg.openFault ? `, open fault ${cfg.openFault.op}#${cfg.openFault.nth}${cfg.openFault.persistent ? ' persistent' : ''}` : ''}; steps=${cfg.steps.join(',')}`
+
+/** One case: the workload, cut; the image (perhaps first opened with a fault), reopened, checked, cut again. */
+async function runCase(cfg: CutCase, V: V, stats: Record<'cut' | 'secondCuts' | 'openFaults' | 'acknowledged' | 'checked', number>): Promise<void> {
+  const mode = cfg.mode
+  let cut: Cut | null = null
+  let acks = 0
+  const w = await runWorkload(cfg, V, (entry, ledger, mem) => {
+    if (cut !== null || (cfg.cutKind !== null && entry.kind !== cfg.cutKind) || ++acks < cfg.cutAfter) return
+    cut = { image: mem.crash({ unsynced: cfg.fate, seed: cfg.seed }), issued: [...ledger], acked: new Set(ledger.filter((x) => x.outcome === 'ok')) }
+  })
+  if (w === null) return
+  // A case whose workload ended first is cut after its clean close: everything acknowledged is then covered.
+  const at: Cut = cut ?? { image: w.mem, issued: w.ledger, acked: new Set(w.ledger.filter((x) => x.outcome === 'ok' || x.kind === 'flush')) }
+  if (cut === null) at.acked.add({ kind: 'flush', i: Infinity, doneAt: Infinity, outcome: 'ok', pl: '*', ids: [] })
+  stats.cut += cut === null ? 0 : 1
+  stats.acknowledged += at.acked.size
+  if (cfg.openFault !== null && (await openWithFault(at.image, cfg, V))) stats.openFaults++
+  const second = cfg.secondCutAt === null ? null : cutAtOp(at.image, cfg.secondCutAt, { unsynced: rng2(cfg).pick(FATES), seed: cfg.seed + 1 })
+  const fs = second?.fs ?? at.image
+  const e = await reopen(fs, mode, cfg.snapEvery, V)
+  if (e === null) return
+  const first = observe(e)
+  stats.checked += checkImage(cfg, at, first, V)
+  await keepsWorking(e, fs, mode, cfg.snapEvery, V)
+  if (!second?.image) return
+  stats.secondCuts++
+  const e2 = await reopen(second.image, mode, cfg.snapEvery, V)
+  if (e2 === null) return
+  checkSecondCut(first, observe(e2), V)
+  await keepsWorking(e2, second.image, mode, cfg.snapEvery, V)
+}
 
 describe('power cuts under the sweep workload (MemoryFs)', () => {
-  beforeAll(() => {
-    clock.install()
-    process.on('unhandledRejection', onUnhandled)
+  sweepEveryMode({
+    name: 'power cut sweep (engine)',
+    onlyVar: 'WQ_POWER_CUT_SWEEP_CASE',
+    seed: SEED,
+    perMode: PER_MODE,
+    title: () => 'cuts — what the mode or a checkpoint made durable survives, the rest is a prefix, reopens and works',
+    cases: casesOf,
+    describeCase,
+    stats: () => ({ cut: 0, secondCuts: 0, openFaults: 0, acknowledged: 0, checked: 0 }),
+    run: runCase,
+    // Not vacuous: most cases were cut mid-way.
+    notVacuous: (stats) => expect(stats.cut, `cases cut mid-way (WQ_SEED=${SEED})`).toBeGreaterThan(stats.cases / 2),
   })
-  afterAll(() => {
-    clock.uninstall()
-    process.off('unhandledRejection', onUnhandled)
-  })
-
-  for (const mode of MODES) {
-    const [onlyMode, onlyIndex] = ONLY?.split(':') ?? []
-    const indexes = ONLY ? (onlyMode === mode ? [Number(onlyIndex)] : []) : Array.from({ length: PER_MODE }, (_, i) => i)
-    it.skipIf(indexes.length === 0)(`${mode}: ${indexes.length} cuts — what the mode or a checkpoint made durable survives, the rest is a prefix, reopens and works (seed ${SEED})`, async () => {
-      const cases = casesOf(mode, Math.max(...indexes) + 1)
-      const violations: string[] = []
-      const stats = { cases: 0, cut: 0, secondCuts: 0, openFaults: 0, acknowledged: 0, checked: 0 }
-      for (const i of indexes) {
-        const cfg = cases[i]
-        const replay = `WQ_SEED=${SEED} WQ_POWER_CUT_SWEEP_CASE=${mode}:${i}`
-        const V: V = (kind, detail) => violations.push(`mode=${mode} case ${i} [cut after ${cfg.cutAfter} acks${cfg.cutKind ? ` of ${cfg.cutKind}` : ''}, ${cfg.fate}${cfg.secondCutAt ? `, second cut at op ${cfg.secondCutAt}` : ''}${cfg.openFault ? `, open fault ${cfg.openFault.op}#${cfg.openFault.nth}${cfg.openFault.persistent ? ' persistent' : ''}` : ''}; steps=${cfg.steps.join(',')}] ${kind}: ${detail} — replay: ${replay}`)
-        current = V
-        try {
-          let cut: Cut | null = null
-          let acks = 0
-          const w = await runWorkload(cfg, V, (entry, ledger, mem) => {
-            if (cut !== null || (cfg.cutKind !== null && entry.kind !== cfg.cutKind) || ++acks < cfg.cutAfter) return
-            cut = { image: mem.crash({ unsynced: cfg.fate, seed: cfg.seed }), issued: [...ledger], acked: new Set(ledger.filter((x) => x.outcome === 'ok')) }
-          })
-          if (w !== null) {
-            // A case whose workload ended first is cut after its clean close: everything acknowledged is then covered.
-            const at: Cut = cut ?? { image: w.mem, issued: w.ledger, acked: new Set(w.ledger.filter((x) => x.outcome === 'ok' || x.kind === 'flush')) }
-            if (cut === null) at.acked.add({ kind: 'flush', i: Infinity, doneAt: Infinity, outcome: 'ok', pl: '*', ids: [] })
-            stats.cut += cut === null ? 0 : 1
-            stats.acknowledged += at.acked.size
-            if (cfg.openFault !== null && (await openWithFault(at.image, cfg, V))) stats.openFaults++
-            const second = cfg.secondCutAt === null ? null : cutAtOp(at.image, cfg.secondCutAt, { unsynced: rng2(cfg).pick(FATES), seed: cfg.seed + 1 })
-            const fs = second?.fs ?? at.image
-            const e = await reopen(fs, mode, cfg.snapEvery, V)
-            if (e !== null) {
-              const first = observe(e)
-              stats.checked += checkImage(cfg, at, first, V)
-              await keepsWorking(e, fs, mode, cfg.snapEvery, V)
-              if (second?.image) {
-                stats.secondCuts++
-                const e2 = await reopen(second.image, mode, cfg.snapEvery, V)
-                if (e2 !== null) {
-                  checkSecondCut(first, observe(e2), V)
-                  await keepsWorking(e2, second.image, mode, cfg.snapEvery, V)
-                }
-              }
-            }
-          }
-        } catch (err) {
-          V('threw', String((err as Error)?.stack ?? err).split('\n').slice(0, 8).join(' | '))
-        }
-        await new Promise((r) => setImmediate(r))
-        current = null
-        stats.cases++
-      }
-      printSummary('power cut sweep (engine)', { mode, seed: SEED, ...stats, violations: violations.length })
-      expect(violations.slice(0, 10), `${violations.length} violations in ${mode} (WQ_SEED=${SEED}; one case: WQ_POWER_CUT_SWEEP_CASE=${mode}:<i>)`).toEqual([])
-      // Not vacuous: most cases were cut mid-way.
-      if (!ONLY) expect(stats.cut, `cases cut mid-way (WQ_SEED=${SEED})`).toBeGreaterThan(stats.cases / 2)
-    }, Math.max(60_000, PER_MODE * 3000))
-  }
 })

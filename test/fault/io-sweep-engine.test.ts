@@ -5,17 +5,15 @@
 // every rejection carry the fault, nothing acknowledged may be lost beyond what the mode allows, nothing from a
 // failed operation may show up, and the engine must reopen and work once the fault is gone.
 // WQ_IO_SWEEP_CASES sizes it (split over the five modes); WQ_SEED replays a run, WQ_IO_SWEEP_CASE=<mode>:<i> one case.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import { Rng, seedFromEnv } from '../crash/prng.mjs'
-import { printSummary } from '../crash/summary.js'
-import { checkBulksWhole, checkInvariants, keepsWorking, reopen, type V } from './io-sweep/after-reopen.js'
-import { clock } from './io-sweep/harness.js'
+import { checkActed, checkBulksWhole, checkInvariants, keepsWorking, reopen, type V } from './io-sweep/after-reopen.js'
 import { MODES, observe, type Mode, type Observed } from './io-sweep/queues.js'
+import { sweepEveryMode } from './io-sweep/sweep.js'
 import { FAULT_OPS, STEPS, runWorkload, type CaseConfig, type Entry, type FaultOp, type WorkloadResult } from './io-sweep/workload.js'
 
 const SEED = seedFromEnv()
 const CASES = Number(process.env.WQ_IO_SWEEP_CASES ?? 600)
-const ONLY = process.env.WQ_IO_SWEEP_CASE // "<mode>:<index>"
 const PER_MODE = Math.ceil(CASES / MODES.length)
 const SIZES = [10, 300, 2048, 5120]
 /** Faults after which a rejected operation's record may still be in the file (written, then the fsync or close failed). */
@@ -82,34 +80,8 @@ function checkReopened(cfg: CaseConfig, w: WorkloadResult, now: Observed, V: V):
         case 'push': // durable a moment after it returns: lost only with a pipeline that stopped (and said so)
           for (const id of r.ids) if (!at(id) && !removedMaybe(id) && stopped[r.pl as 'b'] === null) V('lost-push', `${tag} ${id} is gone, and its pipeline did not stop`)
           break
-        case 'move': {
-          const j = at(r.ids[0])
-          if (actedLater(r.ids[0], r.i) || removedMaybe(r.ids[0])) break
-          if (!j || j.queue !== r.to) V('lost-move', `${tag} ${r.ids[0]} is ${j ? `${j.queue}/${j.state}` : 'gone'}`)
-          else if (r.data !== undefined && JSON.stringify(j.data) !== JSON.stringify(r.data)) V('move-data', `${tag} ${r.ids[0]}`)
-          break
-        }
-        case 'remove': case 'removeDead':
-          for (const id of r.ids) if (at(id)) V(`${r.kind}-undone`, `${tag} ${id} is back (${at(id)!.state})`)
-          break
-        case 'retry': case 'retryDead':
-          for (const id of r.ids) if (!actedLater(id, r.i) && at(id)?.state === 'dead') V(`${r.kind}-lost`, `${tag} ${id} is still dead`)
-          break
-        case 'fail':
-          if (!actedLater(r.ids[0], r.i) && at(r.ids[0]) && at(r.ids[0])!.state !== 'dead') V('fail-lost', `${tag} ${r.ids[0]} is ${at(r.ids[0])!.state}`)
-          break
-        case 'complete':
-          if (at(r.ids[0])?.state !== 'completed') V('complete-lost', `${tag} ${r.ids[0]} is ${at(r.ids[0])?.state}`)
-          break
-        case 'pause':
-          if (!ledger.some((x) => x.kind === 'pause' && x.i > r.i && mayHaveActed(x)) && now.paused['default/pz'] !== r.paused) V('pause-lost', `${tag}: paused=${now.paused['default/pz']}, want ${r.paused}`)
-          break
-        case 'schedule':
-          if (!now.schedules.has(r.schedule!) && !ledger.some((x) => x.kind === 'unschedule' && x.schedule === r.schedule && mayHaveActed(x))) V('schedule-lost', `${tag} ${r.schedule}`)
-          break
-        case 'unschedule':
-          if (now.schedules.has(r.schedule!)) V('unschedule-lost', `${tag} ${r.schedule} is back`)
-          break
+        default:
+          checkActed(r, tag, now, { ledger, mayHaveActed }, V)
       }
     }
     // Nothing from a failed call shows up (when no record of it can have reached the file).
@@ -184,52 +156,26 @@ async function afterFault(cfg: CaseConfig, w: WorkloadResult, V: V): Promise<voi
   await keepsWorking(e, w.mem, cfg.mode, cfg.snapEvery, V)
 }
 
-let current: ((kind: string, detail: string) => void) | null = null
-const onUnhandled = (err: unknown) => current?.('unhandled-rejection', String((err as Error)?.stack ?? err).split('\n').slice(0, 3).join(' | '))
-
 describe('I/O fault sweep under the engine (FaultyFs over MemoryFs)', () => {
-  beforeAll(() => {
-    clock.install()
-    process.on('unhandledRejection', onUnhandled)
+  sweepEveryMode({
+    name: 'I/O fault sweep (engine)',
+    onlyVar: 'WQ_IO_SWEEP_CASE',
+    seed: SEED,
+    perMode: PER_MODE,
+    title: () => 'cases — every promise settles, nothing acknowledged lost, nothing failed applied, reopens and works',
+    cases: casesOf,
+    describeCase,
+    stats: () => ({ hit: 0, stopped: 0, acknowledged: 0, rejected: 0 }),
+    async run(cfg, V, stats) {
+      const w = await runWorkload(cfg, V)
+      if (w === null) return
+      await afterFault(cfg, w, V)
+      stats.hit += w.faultsHit.length > 0 ? 1 : 0
+      stats.stopped += w.stopped.default !== null || w.stopped.b !== null ? 1 : 0
+      stats.acknowledged += w.ledger.filter((x) => x.outcome === 'ok').length
+      stats.rejected += w.ledger.filter((x) => x.outcome === 'rejected').length
+    },
+    // Not vacuous: most cases' fault was hit.
+    notVacuous: (stats) => expect(stats.hit, `faults hit in ${stats.cases} cases (WQ_SEED=${SEED})`).toBeGreaterThan(stats.cases / 2),
   })
-  afterAll(() => {
-    clock.uninstall()
-    process.off('unhandledRejection', onUnhandled)
-  })
-
-  for (const mode of MODES) {
-    const [onlyMode, onlyIndex] = ONLY?.split(':') ?? []
-    const indexes = ONLY ? (onlyMode === mode ? [Number(onlyIndex)] : []) : Array.from({ length: PER_MODE }, (_, i) => i)
-    it.skipIf(indexes.length === 0)(`${mode}: ${indexes.length} cases — every promise settles, nothing acknowledged lost, nothing failed applied, reopens and works (seed ${SEED})`, async () => {
-      const cases = casesOf(mode, Math.max(...indexes) + 1)
-      const violations: string[] = []
-      const stats = { cases: 0, hit: 0, stopped: 0, acknowledged: 0, rejected: 0 }
-      for (const i of indexes) {
-        const cfg = cases[i]
-        const replay = `WQ_SEED=${SEED} WQ_IO_SWEEP_CASE=${mode}:${i}`
-        const V: V = (kind, detail) => violations.push(`mode=${mode} case ${i} [${describeCase(cfg)}] ${kind}: ${detail} — replay: ${replay}`)
-        current = V
-        try {
-          const w = await runWorkload(cfg, V)
-          if (w !== null) {
-            await afterFault(cfg, w, V)
-            stats.hit += w.faultsHit.length > 0 ? 1 : 0
-            stats.stopped += w.stopped.default !== null || w.stopped.b !== null ? 1 : 0
-            stats.acknowledged += w.ledger.filter((x) => x.outcome === 'ok').length
-            stats.rejected += w.ledger.filter((x) => x.outcome === 'rejected').length
-          }
-        } catch (err) {
-          V('threw', String((err as Error)?.stack ?? err).split('\n').slice(0, 8).join(' | '))
-        }
-        // Unhandled rejections surface a turn later: let them be reported against this case.
-        await new Promise((r) => setImmediate(r))
-        current = null
-        stats.cases++
-      }
-      printSummary('I/O fault sweep (engine)', { mode, seed: SEED, ...stats, violations: violations.length })
-      expect(violations.slice(0, 10), `${violations.length} violations in ${mode} (WQ_SEED=${SEED}; one case: WQ_IO_SWEEP_CASE=${mode}:<i>)`).toEqual([])
-      // Not vacuous: most cases' fault was hit.
-      if (!ONLY) expect(stats.hit, `faults hit in ${stats.cases} cases (WQ_SEED=${SEED})`).toBeGreaterThan(stats.cases / 2)
-    }, Math.max(60_000, PER_MODE * 3000))
-  }
 })

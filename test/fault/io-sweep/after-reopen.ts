@@ -65,6 +65,57 @@ export async function drain(e: Engine): Promise<void> {
   await Promise.all(waits)
 }
 
+/** What a check of one call knows about the rest of the ledger. */
+export interface LedgerView {
+  /** The calls that may be reflected in the state checked. */
+  ledger: readonly Entry[]
+  /** Whether another call `x` may have acted (it resolved, or may have reached the log anyway). */
+  mayHaveActed: (x: Entry) => boolean
+}
+
+/**
+ * An acknowledged call that acted on jobs, a queue's pause state or a schedule is reflected in `now`, unless a
+ * later call (that may have acted) undid it. Adds are the callers' own to check: their rules differ.
+ */
+export function checkActed(r: Entry, tag: string, now: Observed, l: LedgerView, V: V): void {
+  const at = (id: string) => now.jobs.get(id)
+  const acts = (x: Entry) => x.kind !== 'add' && x.kind !== 'bulk' && x.kind !== 'push'
+  const actedLater = (id: string) => l.ledger.some((x) => x.i > r.i && acts(x) && x.ids.includes(id) && l.mayHaveActed(x))
+  const removedMaybe = (id: string) => l.ledger.some((x) => (x.kind === 'remove' || x.kind === 'removeDead') && x.ids.includes(id) && l.mayHaveActed(x))
+  const later = (kind: Entry['kind'], also: (x: Entry) => boolean = () => true) => l.ledger.some((x) => x.i > r.i && x.kind === kind && also(x) && l.mayHaveActed(x))
+  const id = r.ids[0]
+  switch (r.kind) {
+    case 'move': {
+      if (actedLater(id) || removedMaybe(id)) break
+      const j = at(id)
+      if (!j || j.queue !== r.to) V('lost-move', `${tag} ${id} is ${j ? `${j.queue}/${j.state}` : 'gone'}`)
+      else if (r.data !== undefined && JSON.stringify(j.data) !== JSON.stringify(r.data)) V('move-data', `${tag} ${id}`)
+      break
+    }
+    case 'remove': case 'removeDead':
+      for (const x of r.ids) if (at(x)) V(`${r.kind}-undone`, `${tag} ${x} is back (${at(x)!.state})`)
+      break
+    case 'retry': case 'retryDead':
+      for (const x of r.ids) if (!actedLater(x) && at(x)?.state === 'dead') V(`${r.kind}-lost`, `${tag} ${x} is still dead`)
+      break
+    case 'fail':
+      if (!actedLater(id) && !removedMaybe(id) && at(id)?.state !== 'dead') V('fail-lost', `${tag} ${id} is ${at(id)?.state ?? 'gone'}`)
+      break
+    case 'complete':
+      if (at(id)?.state !== 'completed') V('complete-lost', `${tag} ${id} is ${at(id)?.state ?? 'gone'}`)
+      break
+    case 'pause':
+      if (!later('pause') && now.paused['default/pz'] !== r.paused) V('pause-lost', `${tag}: paused=${now.paused['default/pz']}, want ${r.paused}`)
+      break
+    case 'schedule':
+      if (!now.schedules.has(r.schedule!) && !l.ledger.some((x) => x.kind === 'unschedule' && x.schedule === r.schedule && l.mayHaveActed(x))) V('schedule-lost', `${tag} ${r.schedule}`)
+      break
+    case 'unschedule':
+      if (now.schedules.has(r.schedule!)) V('unschedule-lost', `${tag} ${r.schedule} is back`)
+      break
+  }
+}
+
 /**
  * A bulk into b/x is there whole or not at all (a bulk over 64 KiB is several records, applied together when the
  * last one is). Its jobs carry the call's number (`u`) and are never moved or removed, so they can be counted.
