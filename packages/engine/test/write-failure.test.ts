@@ -165,3 +165,27 @@ describe('a write that fails while opening', () => {
     })
   }
 })
+
+describe('a record that cannot be applied', () => {
+  it('stops its pipeline with an error event and fails its waiter, instead of throwing out of the commit loop', async () => {
+    const { EV_ADD } = await import('../src/codec/event-types.js')
+    const { APPLY } = await import('../src/runtime/committer.js')
+    const engine = await Engine.open({ durability: 'memory', logger: recordingLogger() })
+    const errors: Error[] = []
+    engine.on('error', (e) => errors.push(e))
+    const q = engine.queue('q')
+    await q.add('before')
+    const p = (engine as any).handles.get('default').pipeline
+    // An add record holding only its time: applying it reads past its end. Nothing the engine logs looks like
+    // this (options and data are checked first); this stands for a bug in an encoder.
+    const failed = deferred<Error>()
+    p.committer.submit(EV_ADD, new Uint8Array([1]), APPLY, { committed: () => failed.resolve(new Error('committed')), failed: (e: Error) => failed.resolve(e) }, true)
+    const err = await failed.promise
+    expect((err as Error & { code?: string }).code).toBe('APPLY_FAILED')
+    expect(err.message).toMatch(/could not be applied, so the pipeline stops: read past end of event/)
+    expect(errors).toEqual([err])
+    await expect(q.add('after')).rejects.toBe(err)
+    expect(q.jobs({ limit: 10 }).map((j) => j.data)).toEqual(['before'])
+    await engine.close().catch(() => {})
+  })
+})

@@ -9,6 +9,7 @@
  * starts are undone: memory never holds an event the log does not.
  */
 import { apply, type ApplyObserver } from '../state/apply.js'
+import { EngineError } from '../errors.js'
 import type { JobRecord } from '../state/job.js'
 import type { PipelineState } from '../state/pipeline-state.js'
 import { revertStart } from '../state/transitions.js'
@@ -252,14 +253,19 @@ export class Committer {
       const ref = refs[i]
       if (kind === APPLY) {
         const tail = tails[i]
-        if (tail === null) apply(state, types[i], payloads[i]!, lsns[i], observer)
-        else {
-          tails[i] = null
-          try {
-            apply(state, types[i], payloads[i]!, lsns[i], observer, tail)
-          } finally {
-            state.store.arena.settle(tail)
+        try {
+          if (tail === null) apply(state, types[i], payloads[i]!, lsns[i], observer)
+          else {
+            tails[i] = null
+            try {
+              apply(state, types[i], payloads[i]!, lsns[i], observer, tail)
+            } finally {
+              state.store.arena.settle(tail)
+            }
           }
+        } catch (err) {
+          this.applyFailed(i, err as Error)
+          return
         }
         payloads[i] = null
       } else if (lsns[i] > state.lsn) state.lsn = lsns[i]
@@ -271,6 +277,20 @@ export class Committer {
     this.head = i
     this.compactQueue()
     if (this.head === this.size && this.inflight === 0) this.notifyIdle()
+  }
+
+  /**
+   * A record this engine logged could not be applied: a bug, since options and data are checked before anything
+   * is logged. Stop the pipeline as a failed write does (error event, every waiter failed) rather than throw out
+   * of the commit loop, which would take the whole process down with every other pipeline.
+   */
+  private applyFailed(i: number, cause: Error): void {
+    this.head = i
+    const err = new EngineError('APPLY_FAILED', `record ${this.lsns[i]} (type ${this.types[i]}) could not be applied, so the pipeline stops: ${cause.message}`)
+    ;(err as Error & { cause?: unknown }).cause = cause
+    if (this.broken === null) this.broken = err
+    this.onBroken(err)
+    this.drop(err)
   }
 
   /** Fail every queued event (none of them is applied) and empty the queue. */
