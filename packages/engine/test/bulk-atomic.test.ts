@@ -13,7 +13,10 @@ import { SlabWriter } from '../src/codec/bytes.js'
 import { encodeValue } from '../src/codec/data.js'
 import { EV_ADD, EV_ADD_BULK, EV_ADD_BULK_PART, EV_INTERN, EV_OPEN } from '../src/codec/event-types.js'
 import { EventWriter } from '../src/codec/event-writer.js'
-import { emptyAddParams } from '../src/state/pipeline-state.js'
+import { emptyAddParams, PipelineState } from '../src/state/pipeline-state.js'
+import { apply } from '../src/state/apply.js'
+import { encodeSnapshot } from '../src/snapshot/write.js'
+import { decodeSnapshot } from '../src/snapshot/read.js'
 import { cleanupDirs, recordingLogger, tempDir } from './helpers.js'
 
 afterEach(() => cleanupDirs())
@@ -79,6 +82,33 @@ describe('a bulk logged in several records', () => {
     const highestLogged = Math.max(...logged.map((r) => r.maxId))
     expect(highestLogged).toBeGreaterThan(before.numericId)
     expect(after.numericId).toBeGreaterThan(highestLogged)
+  })
+})
+
+describe('a state holding a bulk\'s parts', () => {
+  // The engine takes snapshots between commit batches, and a bulk's records are one batch, so today no snapshot
+  // meets held parts; the state still says what it is the fold of, so one that did would cover the right records.
+  it('is the fold through the record before the first part (foldedLsn); its snapshot plus the log from there rebuild the bulk', () => {
+    const t = Date.parse('2030-01-01T00:00:00Z')
+    const ew = new EventWriter()
+    const bulk = (ids: number[]) => {
+      ew.bulkBegin(t, 1)
+      for (const id of ids) ew.bulkItem(id, emptyAddParams(), null, encodeValue({ id }, 1 << 20))
+      return ew.end()
+    }
+    const s = new PipelineState('default')
+    apply(s, EV_INTERN, ew.intern(t, 1, 'q'), 1)
+    apply(s, EV_ADD, ew.add(t, 1, 1, emptyAddParams(), null, encodeValue({ id: 1 }, 1 << 20)), 2)
+    const part = bulk([2, 3])
+    apply(s, EV_ADD_BULK_PART, part, 3)
+    expect([s.lsn, s.foldedLsn, s.jobs.get(2)]).toEqual([3, 2, undefined])
+    const chunks = encodeSnapshot(s, s.foldedLsn, () => true)
+    const restored = decodeSnapshot('default', Buffer.concat(chunks), s.foldedLsn)
+    expect(restored.lsn).toBe(2)
+    apply(restored, EV_ADD_BULK_PART, part, 3)
+    apply(restored, EV_ADD_BULK, bulk([4]), 4)
+    expect([1, 2, 3, 4].map((id) => restored.jobs.get(id)?.id)).toEqual([1, 2, 3, 4])
+    expect(restored.foldedLsn).toBe(4)
   })
 })
 
