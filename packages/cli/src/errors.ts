@@ -69,6 +69,11 @@ export function toCliError(err: unknown): unknown {
         ExitCode.corrupt,
         { hint: 'run `wq verify <dir>` for every problem, `wq repair <dir> --truncate-at-corruption` to cut the log there', cause: err },
       )
+    case 'EVENT_UNREADABLE':
+      return new CliError(`corrupt log: ${e.message}`, ExitCode.corrupt, {
+        hint: `its checksum is good, so this engine did not write it as it is: \`wq dump <dir> --from ${String((err as { lsn?: unknown }).lsn)}\` shows it; \`wq verify <dir>\` lists it`,
+        cause: err,
+      })
     case 'ENOENT':
       return new CliError(`no such file or directory: ${String((err as { path?: unknown }).path ?? '')}`, ExitCode.usage, { cause: err })
     case 'EACCES':

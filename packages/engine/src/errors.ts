@@ -63,3 +63,13 @@ export class JobTimeoutError extends EngineError {
     super('JOB_TIMEOUT', `job timed out after ${ms} ms`)
   }
 }
+
+/**
+ * A record read back from a pipeline's log that the engine cannot apply (its checksum is good, so the WAL does not
+ * see it): the log is not what this engine writes. Code `EVENT_UNREADABLE`; names the pipeline, LSN and event type.
+ */
+export class EventUnreadableError extends EngineError {
+  constructor(readonly pipeline: string, readonly lsn: number, readonly eventType: string, readonly reason: string) {
+    super('EVENT_UNREADABLE', `pipeline "${pipeline}": the record at LSN ${lsn} (${eventType}) cannot be applied: ${reason}`)
+  }
+}

@@ -14,5 +14,6 @@ export type { JobFilter } from './state/listing.js'
 export type { JobInfo, JobState } from './state/job-info.js'
 export {
   EngineError, JobDataError, QueueFullError, EngineClosedError, JobStateError, LeaseError, JobDeadError, JobRemovedError, JobTimeoutError,
+  EventUnreadableError,
 } from './errors.js'
 export type * from './types.js'

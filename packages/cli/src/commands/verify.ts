@@ -47,12 +47,46 @@ export async function verifyPipeline(dir: string, label: string): Promise<Verify
   }
 }
 
+/**
+ * Folds a pipeline whose log and snapshots are sound, as an engine opening it would: a record whose checksum is
+ * good but that the engine cannot apply would stop that open, so it is a problem too (kind `event`). Only for an
+ * engine's log (every engine process logs an `open` record): a bare WAL holds whatever its writer chose.
+ */
+async function foldProblem(root: string, name: string, dir: string): Promise<VerifyReport['problems'][number] | null> {
+  const { openView } = await import('@wq/engine/inspect')
+  try {
+    await openView(root, { pipeline: name })
+    return null
+  } catch (err) {
+    const e = err as { code?: string; lsn?: number; message: string }
+    if (e.code !== 'EVENT_UNREADABLE') return null
+    const { WalReader } = await import('@wq/wal')
+    const reader = await WalReader.open(dir)
+    let engineLog = false
+    for await (const r of reader.records()) if (r.type === EV_OPEN) { engineLog = true; break }
+    if (!engineLog) return null
+    const segment = reader.segments().find((s) => s.firstLsn <= e.lsn! && e.lsn! <= s.lastLsn)
+    return { file: segment?.file ?? dir, offset: 0, reason: e.message, kind: 'event' as never, lsn: e.lsn } as VerifyReport['problems'][number]
+  }
+}
+
+/** The engine's `open` record type (see @wq/engine's event types). */
+const EV_OPEN = 23
+
 async function runVerify(dir: string, opts: VerifyOptions): Promise<void> {
   const data = await openDataDir(dir)
   const results: ({ pipeline: string; dir: string } & VerifyReport)[] = []
   for (const name of selectPipelines(data, opts.pipeline)) {
     const walDir = pipelineDir(data, name)
-    results.push({ pipeline: name, dir: walDir, ...(await verifyPipeline(walDir, name)) })
+    const report = await verifyPipeline(walDir, name)
+    if (report.ok) {
+      const problem = await foldProblem(data.root, name, walDir)
+      if (problem !== null) {
+        report.ok = false
+        report.problems.push(problem)
+      }
+    }
+    results.push({ pipeline: name, dir: walDir, ...report })
   }
   const ok = results.every((r) => r.ok)
   if (!ok) process.exitCode = ExitCode.problems
@@ -72,8 +106,17 @@ async function runVerify(dir: string, opts: VerifyOptions): Promise<void> {
       continue
     }
     lines.push(`${c.red('✗')} ${c.bold(r.pipeline)}  ${summary}: ${c.red(`${r.problems.length} problem${r.problems.length === 1 ? '' : 's'}`)}`)
-    for (const p of r.problems) lines.push(`    ${c.yellow(p.kind.padEnd(10))}  ${p.file} at offset ${p.offset}: ${p.reason}`)
+    for (const p of r.problems) {
+      const lsn = (p as { lsn?: number }).lsn
+      lines.push(`    ${c.yellow(p.kind.padEnd(10))}  ${p.file} ${lsn === undefined ? `at offset ${p.offset}` : `at LSN ${lsn}`}: ${p.reason}`)
+    }
   }
-  if (!ok) lines.push('', c.dim('To cut a corrupt log back to its last good record (the cut bytes are kept aside):'), c.dim(`  wq repair ${data.given} --truncate-at-corruption`))
+  const problems = results.flatMap((r) => r.problems.filter(() => !r.ok))
+  if (problems.some((p) => p.kind !== ('event' as never))) {
+    lines.push('', c.dim('To cut a corrupt log back to its last good record (the cut bytes are kept aside):'), c.dim(`  wq repair ${data.given} --truncate-at-corruption`))
+  } else if (problems.length > 0) {
+    // A record with a good checksum that the engine cannot apply: the WAL's repair does not see it.
+    lines.push('', c.dim('A record the engine cannot apply has a good checksum: `wq dump <dir> --from <LSN>` shows it.'))
+  }
   printText(lines.join('\n'))
 }

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { WalReader, isWalDir } from '@wq/wal'
 import { SlabWriter } from '../codec/bytes.js'
-import { apply, retainsPayload } from '../state/apply.js'
+import { applyLogged, retainsPayload } from '../state/apply.js'
 import { REMOVED } from '../state/job.js'
 import { jobInfo, parseJobId, type JobInfo, type JobState } from '../state/job-info.js'
 import { listJobs } from '../state/listing.js'
@@ -160,7 +160,7 @@ export async function openView(root: string, opts: OpenViewOptions = {}): Promis
       arena.raw(r.payload)
       bytes = arena.end()
     }
-    apply(state, r.type, bytes, r.lsn)
+    applyLogged(state, r.type, bytes, r.lsn)
     if (++done % 10_000 === 0) opts.onProgress?.(done, total)
   })
   opts.onProgress?.(done, total)

@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import { EV_CLOSE, EV_FAIL, EV_OPEN } from '../codec/event-types.js'
 import { ByteReader, SlabWriter } from '../codec/bytes.js'
-import { apply, dropBulkParts, retainsPayload } from '../state/apply.js'
+import { applyLogged, dropBulkParts, retainsPayload } from '../state/apply.js'
 import { ACTIVE } from '../state/job.js'
 import { PipelineState } from '../state/pipeline-state.js'
 import { RETRY_NOW, TO_DEAD } from '../state/transitions.js'
@@ -71,7 +71,7 @@ export async function loadState(name: string, log: EventLog): Promise<{ state: P
       arena.raw(payload)
       bytes = arena.end()
     }
-    apply(state, type, bytes, lsn)
+    applyLogged(state, type, bytes, lsn)
     lastType = type
     lastPayload = type === EV_CLOSE ? payload.slice() : null
     if (type !== EV_OPEN && type !== EV_CLOSE) changedSinceSnapshot = true

@@ -7,6 +7,7 @@
  * it), so callers pass bytes they will not overwrite.
  */
 import { ByteReader, type ByteSpan } from '../codec/bytes.js'
+import { EventUnreadableError } from '../errors.js'
 import { readAddBody, readBackoff } from '../codec/add-body.js'
 import * as E from '../codec/event-types.js'
 import { ACTIVE, COMPLETED, DEAD, DELAYED, WAITING, type JobRecord } from './job.js'
@@ -308,6 +309,15 @@ export function apply(s: PipelineState, type: number, payload: Uint8Array, lsn: 
       throw new Error(`unknown engine event type ${type} at lsn ${lsn}`)
   }
   if (lsn > s.lsn) s.lsn = lsn
+}
+
+/** `apply` for a record read back from the log: one it cannot apply is reported with its pipeline, LSN and type. */
+export function applyLogged(s: PipelineState, type: number, payload: Uint8Array, lsn: number): void {
+  try {
+    apply(s, type, payload, lsn)
+  } catch (err) {
+    throw new EventUnreadableError(s.name, lsn, E.EVENT_NAMES[type] ?? `type ${type}`, (err as Error).message)
+  }
 }
 
 export { RELEASE, COMPLETED, DEAD }
