@@ -85,20 +85,23 @@ describe('a bulk logged in several records', () => {
   })
 })
 
+// Records as the engine logs them, for queue 1 ("q"): a bulk (or bulk part) of jobs `ids`, a single add.
+const t = Date.parse('2030-01-01T00:00:00Z')
+const ew = new EventWriter()
+const bulk = (ids: number[]) => {
+  ew.bulkBegin(t, 1)
+  for (const id of ids) ew.bulkItem(id, emptyAddParams(), null, encodeValue({ id }, 1 << 20))
+  return ew.end()
+}
+const plain = (id: number) => ew.add(t, 1, id, emptyAddParams(), null, encodeValue({ id }, 1 << 20))
+
 describe('a state holding a bulk\'s parts', () => {
   // The engine takes snapshots between commit batches, and a bulk's records are one batch, so today no snapshot
   // meets held parts; the state still says what it is the fold of, so one that did would cover the right records.
   it('is the fold through the record before the first part (foldedLsn); its snapshot plus the log from there rebuild the bulk', () => {
-    const t = Date.parse('2030-01-01T00:00:00Z')
-    const ew = new EventWriter()
-    const bulk = (ids: number[]) => {
-      ew.bulkBegin(t, 1)
-      for (const id of ids) ew.bulkItem(id, emptyAddParams(), null, encodeValue({ id }, 1 << 20))
-      return ew.end()
-    }
     const s = new PipelineState('default')
     apply(s, EV_INTERN, ew.intern(t, 1, 'q'), 1)
-    apply(s, EV_ADD, ew.add(t, 1, 1, emptyAddParams(), null, encodeValue({ id: 1 }, 1 << 20)), 2)
+    apply(s, EV_ADD, plain(1), 2)
     const part = bulk([2, 3])
     apply(s, EV_ADD_BULK_PART, part, 3)
     expect([s.lsn, s.foldedLsn, s.jobs.get(2)]).toEqual([3, 2, undefined])
@@ -113,14 +116,6 @@ describe('a state holding a bulk\'s parts', () => {
 })
 
 describe('replaying bulk parts', () => {
-  const t = Date.parse('2030-01-01T00:00:00Z')
-  const ew = new EventWriter()
-  const bulk = (ids: number[]) => {
-    ew.bulkBegin(t, 1)
-    for (const id of ids) ew.bulkItem(id, emptyAddParams(), null, encodeValue({ id }, 1 << 20))
-    return ew.end()
-  }
-  const plain = (id: number) => ew.add(t, 1, id, emptyAddParams(), null, encodeValue({ id }, 1 << 20))
   const open = () => { const w = new SlabWriter(); w.begin(); w.uint(t); return w.end() }
 
   async function replayed(records: [number, Uint8Array][]) {
