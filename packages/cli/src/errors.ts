@@ -71,7 +71,7 @@ export function toCliError(err: unknown): unknown {
       )
     case 'EVENT_UNREADABLE':
       return new CliError(`corrupt log: ${e.message}`, ExitCode.corrupt, {
-        hint: `its checksum is good, so this engine did not write it as it is: \`wq dump <dir> --from ${String((err as { lsn?: unknown }).lsn)}\` shows it; \`wq verify <dir>\` lists it`,
+        hint: `\`wq dump <dir> --from ${String((err as { lsn?: unknown }).lsn)}\` shows it; \`wq repair <dir> --cut-at-lsn ${String((err as { lsn?: unknown }).lsn)}\` cuts the log before it (the rest is kept aside)`,
         cause: err,
       })
     case 'ENOENT':

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { Engine, EventUnreadableError } from '@wq/engine'
 import { Wal } from '@wq/wal'
+import { cp } from 'node:fs/promises'
 import { cleanup, expectOneLineError, tempDir, wq } from './helpers.js'
 
 let root: string
@@ -53,4 +54,33 @@ it('wq verify lists it (exit 1); wq inspect and wq jobs list report it as a corr
   expect(inspect.stdout).toContain('unreadable: corrupt log: pipeline "default": the record at LSN 2 (queue-config) cannot be applied')
   expect(list.code).toBe(4)
   expect(expectOneLineError(list)).toBe('wq: corrupt log: pipeline "default": the record at LSN 2 (queue-config) cannot be applied: read past end of event')
+})
+
+it('wq repair --cut-at-lsn cuts the log before it (kept aside); the engine then opens and the log verifies clean', async () => {
+  const dir = await tempDir()
+  try {
+    await cp(root, dir, { recursive: true })
+    const [outside, dry] = await Promise.all([
+      wq(['repair', dir, '--cut-at-lsn', '9']),
+      wq(['repair', dir, '--cut-at-lsn', '2', '--dry-run', '--no-color']),
+    ])
+    expect(outside.code).toBe(2)
+    expect(expectOneLineError(outside)).toBe("wq: --cut-at-lsn: LSN 9 is not in pipeline default's log (LSN 1 … 3)")
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stdout).toContain('Pipeline default: cut before LSN 2')
+    expect(dry.stdout).toContain('dry run, nothing changed')
+    expect((await wq(['verify', dir])).code).toBe(1)
+
+    const r = await wq(['repair', dir, '--cut-at-lsn', '2', '--yes', '--no-color'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/✓ default: repaired; log now ends at LSN 1 \(2 records cut off\)/)
+    expect(r.stdout).toMatch(/kept aside: \S+\.corrupt-\d+/)
+    expect((await wq(['verify', dir])).code).toBe(0)
+    const quiet = { info() {}, warn() {}, error() {}, debug() {} }
+    const engine = await Engine.open({ dir, logger: quiet })
+    await engine.queue('q').add('works')
+    await engine.close()
+  } finally {
+    await cleanup(dir)
+  }
 })

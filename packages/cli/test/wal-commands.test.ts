@@ -99,7 +99,7 @@ describe('wq verify / repair', () => {
     await flipBit(second, 2000)
     const r = await wq(['repair', root, '--truncate-at-corruption', '--yes'])
     expect(r.code).toBe(0)
-    expect(r.stdout).toMatch(/✓ default: repaired; log now ends at LSN \d+ \(\d+ records after the damage cut off\)/)
+    expect(r.stdout).toMatch(/✓ default: repaired; log now ends at LSN \d+ \(\d+ records cut off\)/)
     expect(r.stdout).toContain('kept aside:')
     const names = await readdir(walDir)
     expect(names.some((n) => n.startsWith(basename(second)) && n.includes('.corrupt'))).toBe(true)

@@ -25,6 +25,8 @@ export interface ScanOptions {
   chunkBytes?: number
   /** Never reuse a read buffer, so payload views stay valid after the visitor returns. */
   freshBuffers?: boolean
+  /** Stop before the frame carrying this LSN, as if it were bad (a cut asked for by a person: `wq repair --cut-at-lsn`). */
+  stopAtLsn?: number
 }
 
 /** Why a scan stopped before the end of the file. */
@@ -34,6 +36,8 @@ export interface ScanStop {
   reason: string
   /** The stop was a zero type byte (looks like unwritten/zeroed space). */
   zero: boolean
+  /** The stop is the cut `stopAtLsn` asked for, not damage. */
+  requested?: boolean
 }
 
 export interface ScanResult {
@@ -180,6 +184,10 @@ export class FrameScanner {
       const frameLsnValue = frameLsn(buf, pos)
       if (frameLsnValue !== lsn) {
         this.finish({ offset: at, reason: `frame LSN ${frameLsnValue} where ${lsn} was expected`, zero: false })
+        break
+      }
+      if (lsn === this.opts.stopAtLsn) {
+        this.finish({ offset: at, reason: `cut asked for before LSN ${lsn}`, zero: false, requested: true })
         break
       }
       if (visit !== undefined && lsn >= this.fromLsn) visit(lsn, type, buf, pos + FRAME_HEADER_BYTES, len)

@@ -28,6 +28,7 @@ export function checkWalOptions(o: Omit<WalOptions, 'dir'>): void {
   wholeAtLeast('writesInFlight', o.writesInFlight, 1)
   wholeAtLeast('maxRecordBytes', o.maxRecordBytes, 1)
   wholeAtLeast('keepSnapshots', o.keepSnapshots, 0)
+  wholeAtLeast('truncateAtLsn', o.truncateAtLsn, 1)
   flag('preallocate', o.preallocate)
   flag('stopOnWriteFailure', o.stopOnWriteFailure)
   flag('truncateAtCorruption', o.truncateAtCorruption)

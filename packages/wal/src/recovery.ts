@@ -29,6 +29,7 @@ export async function loadSegment(
   prev: SegmentState | null,
   maxRecordBytes: number,
   scan: boolean,
+  stopAtLsn?: number,
 ): Promise<LoadedSegment> {
   const path = joinPath(dir, entry.name)
   const fh = await fs.open(path, 'read')
@@ -58,7 +59,7 @@ export async function loadSegment(
       return { state, problem: { offset: 0, reason: `gap: previous segment ends at LSN ${prev.lastLsn}, this one starts at ${entry.firstLsn}`, kind: 'gap' } }
     }
     if (!scan) return { state }
-    const result = await new FrameScanner(fh, { salt: header.salt, firstLsn: header.firstLsn, maxRecordBytes }).run()
+    const result = await new FrameScanner(fh, { salt: header.salt, firstLsn: header.firstLsn, maxRecordBytes, stopAtLsn }).run()
     state.lastLsn = result.lastLsn
     state.bytes = result.endOffset
     if (result.stop) return { state, problem: { offset: result.stop.offset, reason: result.stop.reason, kind: 'frame', stop: result.stop } }
@@ -71,6 +72,8 @@ export async function loadSegment(
 export interface RecoverOptions {
   maxRecordBytes: number
   truncateAtCorruption: boolean
+  /** Cut the log before this LSN (moving the rest aside) as if the record there were corrupt: `wq repair --cut-at-lsn`. */
+  cutAtLsn?: number
   logger?: WalLogger
 }
 
@@ -94,11 +97,15 @@ export async function recover(fs: FileSystem, dir: string, opts: RecoverOptions)
   const segments: SegmentState[] = []
   for (let i = 0; i < listing.segments.length; i++) {
     const isLast = i === listing.segments.length - 1
-    const loaded = await loadSegment(fs, dir, listing.segments[i], segments[segments.length - 1] ?? null, opts.maxRecordBytes, true)
+    const loaded = await loadSegment(fs, dir, listing.segments[i], segments[segments.length - 1] ?? null, opts.maxRecordBytes, true, opts.cutAtLsn)
     const problem = loaded.problem
     if (!problem) {
       segments.push(loaded.state)
       continue
+    }
+    if (problem.stop?.requested === true) {
+      report.cutAtCorruption = await cutAtCorruption(fs, dir, listing, i, loaded, segments, opts.logger)
+      break
     }
     if (problem.kind === 'frame' && isLast) {
       const state = loaded.state

@@ -76,6 +76,12 @@ export interface WalOptions {
   stopOnWriteFailure?: boolean
   /** On mid-log corruption, cut the log there (moving the cut bytes aside) instead of failing. Default false. */
   truncateAtCorruption?: boolean
+  /**
+   * Cut the log before the record with this LSN, moving it and everything after it (later segments, snapshots past
+   * the cut) aside, as `truncateAtCorruption` does at damage: for a record whose checksum is good but that its
+   * reader cannot use. Only `wq repair --cut-at-lsn` sets it.
+   */
+  truncateAtLsn?: number
   /** Injectable file-system layer (tests: power loss, ENOSPC, EIO). Default: real node:fs. */
   fs?: FileSystem
   logger?: WalLogger

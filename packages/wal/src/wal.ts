@@ -78,6 +78,7 @@ export class Wal {
       const { segments, listing, report } = await recover(fs, opts.dir, {
         maxRecordBytes,
         truncateAtCorruption: opts.truncateAtCorruption ?? false,
+        cutAtLsn: opts.truncateAtLsn,
         logger: opts.logger,
       })
       let fh

@@ -8,7 +8,8 @@ import type { RecoveryReport, VerifyProblem } from '@wq/wal'
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { confirm } from '../confirm.js'
-import { openDataDir, pipelineDir, selectPipelines } from '../data-dir.js'
+import { parsePositiveInt } from '../args.js'
+import { openDataDir, pipelineDir, selectOnePipeline, selectPipelines } from '../data-dir.js'
 import { CliError, ExitCode, usageError } from '../errors.js'
 import { withExamples } from '../help.js'
 import { c } from '../output/colour.js'
@@ -18,6 +19,7 @@ import { verifyPipeline } from './verify.js'
 
 interface RepairOptions {
   truncateAtCorruption?: boolean
+  cutAtLsn?: string
   pipeline?: string
   yes?: boolean
   dryRun?: boolean
@@ -43,20 +45,30 @@ export function registerRepair(program: Command): void {
     .command('repair')
     .description('cut a corrupt log back to its last good record, after moving the cut part to side files (asks first)')
     .argument('<dir>', 'engine data directory (or one pipeline directory)')
-    .option('--truncate-at-corruption', 'required: cut each damaged log at its first bad record')
+    .option('--truncate-at-corruption', 'cut each damaged log at its first bad record')
+    .option('--cut-at-lsn <lsn>', 'cut one pipeline\'s log before this record: one whose checksum is good but the engine cannot apply (wq verify names it)')
     .option('-p, --pipeline <name>', 'only this pipeline')
     .option('-y, --yes', 'do not ask (for scripts)')
     .option('--dry-run', 'say what would be cut and change nothing')
     .option('--json', 'print the outcome as JSON')
     .action(async (dir: string, opts: RepairOptions) => runRepair(dir, opts))
-  withExamples(cmd, ['wq repair ./data --truncate-at-corruption', 'wq repair ./data --truncate-at-corruption --dry-run', 'wq repair ./data --pipeline billing --truncate-at-corruption --yes'])
+  withExamples(cmd, [
+    'wq repair ./data --truncate-at-corruption',
+    'wq repair ./data --truncate-at-corruption --dry-run',
+    'wq repair ./data --pipeline billing --truncate-at-corruption --yes',
+    'wq repair ./data --cut-at-lsn 1234',
+  ])
 }
 
 async function runRepair(dir: string, opts: RepairOptions): Promise<void> {
+  if (opts.cutAtLsn !== undefined) {
+    if (opts.truncateAtCorruption) throw usageError('repair: give --truncate-at-corruption or --cut-at-lsn, not both')
+    return runCutAtLsn(dir, parsePositiveInt(opts.cutAtLsn, '--cut-at-lsn'), opts)
+  }
   if (!opts.truncateAtCorruption) {
     throw usageError(
-      'repair needs --truncate-at-corruption',
-      'the one repair there is: cut the log back to its last good record (the cut bytes are kept in side files); run `wq verify` first to see what would be cut',
+      'repair needs --truncate-at-corruption (or --cut-at-lsn N)',
+      'cut the log back to its last good record (the cut bytes are kept in side files); run `wq verify` first to see what would be cut',
     )
   }
   const data = await openDataDir(dir)
@@ -98,10 +110,54 @@ async function runRepair(dir: string, opts: RepairOptions): Promise<void> {
   else printText(results.map(renderOutcome).join('\n'))
 }
 
-/** Opens the log for writing with truncateAtCorruption; the WAL does the cut and the moving aside. */
-async function cutLog(walDir: string, result: RepairResult): Promise<void> {
+/**
+ * `--cut-at-lsn N`: one pipeline's log cut before record N, which is sound to the WAL (its checksum is good) but
+ * not to the engine (`wq verify` lists it as an `event` problem). Same plan, confirmation and side files as a cut
+ * at corruption.
+ */
+async function runCutAtLsn(dir: string, lsn: number, opts: RepairOptions): Promise<void> {
+  const data = await openDataDir(dir)
+  const name = selectOnePipeline(data, opts.pipeline)
+  const walDir = pipelineDir(data, name)
+  const { WalReader, readLockHolder } = await import('@wq/wal')
+  const segments = (await WalReader.open(walDir)).segments()
+  const first = segments.length > 0 ? segments[0].firstLsn : 1
+  const lastLsnBefore = segments.length > 0 ? segments[segments.length - 1].lastLsn : 0
+  if (lsn < first || lsn > lastLsnBefore) {
+    throw usageError(`--cut-at-lsn: LSN ${lsn} is not in pipeline ${name}'s log (LSN ${first} … ${lastLsnBefore})`)
+  }
+  const result: RepairResult = { pipeline: name, dir: walDir, problems: [], action: 'none', lastLsnBefore }
+  const lock = await readLockHolder(walDir)
+  if (lock.locked) {
+    throw new CliError(`${walDir} is locked by a running engine${lock.pid !== null ? ` (PID ${lock.pid})` : ''}`, ExitCode.locked, {
+      hint: 'stop that process first; repair needs the log to itself',
+    })
+  }
+  const index = segments.findIndex((s) => s.firstLsn <= lsn && lsn <= s.lastLsn)
+  const later = segments.slice(index + 1)
+  const plan = [
+    c.bold(`Pipeline ${name}: cut before LSN ${formatInt(lsn)}`),
+    `  Will cut ${basename(segments[index].file)} before that record, and move records ${formatInt(lsn)} … ${formatInt(lastLsnBefore)}` +
+      ` (${formatInt(lastLsnBefore - lsn + 1)}${later.length > 0 ? `, with ${later.length} later segment${later.length === 1 ? '' : 's'}` : ''}) to side files, not deleted.`,
+    '  Snapshots newer than the cut are set aside too: the state is rebuilt from what remains.',
+  ].join('\n')
+  if (!opts.json) printText(plan)
+  if (opts.dryRun) result.action = 'dry-run'
+  else if (!(await confirm(`Cut pipeline ${name} as above?`, { yes: opts.yes === true }))) {
+    result.action = 'declined'
+    process.exitCode = ExitCode.problems
+  } else {
+    await cutLog(walDir, result, lsn)
+    result.remaining = (await verifyPipeline(walDir, name)).problems
+  }
+  if (opts.json) printJson({ pipelines: [result] })
+  else printText(renderOutcome(result))
+}
+
+/** Opens the log for writing with truncateAtCorruption (or a cut before `cutAtLsn`); the WAL does the cut and the moving aside. */
+async function cutLog(walDir: string, result: RepairResult, cutAtLsn?: number): Promise<void> {
   const { Wal } = await import('@wq/wal')
-  const wal = await Wal.open({ dir: walDir, durability: 'sync', truncateAtCorruption: true })
+  const wal = await Wal.open({ dir: walDir, durability: 'sync', truncateAtCorruption: true, truncateAtLsn: cutAtLsn })
   try {
     result.cutAtCorruption = wal.recovery.cutAtCorruption
     result.truncatedTail = wal.recovery.truncatedTail
@@ -158,7 +214,7 @@ function renderOutcome(r: RepairResult): string {
       const lost = r.lastLsnAfter !== undefined ? r.lastLsnBefore - r.lastLsnAfter : 0
       const lines = [
         `${r.remaining && r.remaining.length > 0 ? c.red('✗') : c.green('✓')} ${r.pipeline}: repaired; log now ends at LSN ${formatInt(r.lastLsnAfter ?? 0)}` +
-          (lost > 0 ? ` (${formatInt(lost)} record${lost === 1 ? '' : 's'} after the damage cut off)` : ''),
+          (lost > 0 ? ` (${formatInt(lost)} record${lost === 1 ? '' : 's'} cut off)` : ''),
       ]
       const moved = [...(r.cutAtCorruption?.movedAside ?? []), ...(r.truncatedTail ? [r.truncatedTail.savedAs] : [])]
       for (const file of moved) lines.push(`    kept aside: ${file}`)

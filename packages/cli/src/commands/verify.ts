@@ -116,7 +116,8 @@ async function runVerify(dir: string, opts: VerifyOptions): Promise<void> {
     lines.push('', c.dim('To cut a corrupt log back to its last good record (the cut bytes are kept aside):'), c.dim(`  wq repair ${data.given} --truncate-at-corruption`))
   } else if (problems.length > 0) {
     // A record with a good checksum that the engine cannot apply: the WAL's repair does not see it.
-    lines.push('', c.dim('A record the engine cannot apply has a good checksum: `wq dump <dir> --from <LSN>` shows it.'))
+    const lsn = (problems[0] as { lsn?: number }).lsn
+    lines.push('', c.dim('A record the engine cannot apply has a good checksum: `wq dump <dir> --from <LSN>` shows it. To cut the log before it (the rest is kept aside):'), c.dim(`  wq repair ${data.given} --cut-at-lsn ${lsn}`))
   }
   printText(lines.join('\n'))
 }
