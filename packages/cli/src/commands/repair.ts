@@ -72,7 +72,7 @@ async function runRepair(dir: string, opts: RepairOptions): Promise<void> {
     )
   }
   const data = await openDataDir(dir)
-  const { WalReader, readLockHolder } = await import('@wq/wal')
+  const { WalReader } = await import('@wq/wal')
   const results: RepairResult[] = []
   for (const name of selectPipelines(data, opts.pipeline)) {
     const walDir = pipelineDir(data, name)
@@ -84,12 +84,7 @@ async function runRepair(dir: string, opts: RepairOptions): Promise<void> {
     results.push(result)
     // Clean, or only a torn tail, which any writer's open drops by itself: nothing to confirm.
     if (report.problems.length === 0) continue
-    const lock = await readLockHolder(walDir)
-    if (lock.locked) {
-      throw new CliError(`${walDir} is locked by a running engine${lock.pid !== null ? ` (PID ${lock.pid})` : ''}`, ExitCode.locked, {
-        hint: 'stop that process first; repair needs the log to itself',
-      })
-    }
+    await refuseIfLocked(walDir)
     const plan = describePlan(name, report.problems, segments, await fileSize(report.problems.find((p) => p.kind !== 'snapshot')?.file))
     if (!opts.json) printText(plan)
     if (opts.dryRun) {
@@ -119,7 +114,7 @@ async function runCutAtLsn(dir: string, lsn: number, opts: RepairOptions): Promi
   const data = await openDataDir(dir)
   const name = selectOnePipeline(data, opts.pipeline)
   const walDir = pipelineDir(data, name)
-  const { WalReader, readLockHolder } = await import('@wq/wal')
+  const { WalReader } = await import('@wq/wal')
   const segments = (await WalReader.open(walDir)).segments()
   const first = segments.length > 0 ? segments[0].firstLsn : 1
   const lastLsnBefore = segments.length > 0 ? segments[segments.length - 1].lastLsn : 0
@@ -127,12 +122,7 @@ async function runCutAtLsn(dir: string, lsn: number, opts: RepairOptions): Promi
     throw usageError(`--cut-at-lsn: LSN ${lsn} is not in pipeline ${name}'s log (LSN ${first} … ${lastLsnBefore})`)
   }
   const result: RepairResult = { pipeline: name, dir: walDir, problems: [], action: 'none', lastLsnBefore }
-  const lock = await readLockHolder(walDir)
-  if (lock.locked) {
-    throw new CliError(`${walDir} is locked by a running engine${lock.pid !== null ? ` (PID ${lock.pid})` : ''}`, ExitCode.locked, {
-      hint: 'stop that process first; repair needs the log to itself',
-    })
-  }
+  await refuseIfLocked(walDir)
   const index = segments.findIndex((s) => s.firstLsn <= lsn && lsn <= s.lastLsn)
   const later = segments.slice(index + 1)
   const plan = [
@@ -168,6 +158,17 @@ async function cutLog(walDir: string, result: RepairResult, cutAtLsn?: number): 
     await wal.close()
   }
   result.action = 'repaired'
+}
+
+/** A repair needs the log to itself: exit 3, naming the holder, while an engine runs on it. */
+async function refuseIfLocked(walDir: string): Promise<void> {
+  const { readLockHolder } = await import('@wq/wal')
+  const lock = await readLockHolder(walDir)
+  if (lock.locked) {
+    throw new CliError(`${walDir} is locked by a running engine${lock.pid !== null ? ` (PID ${lock.pid})` : ''}`, ExitCode.locked, {
+      hint: 'stop that process first; repair needs the log to itself',
+    })
+  }
 }
 
 /** Size on disk (the reader's segment sizes stop at the last whole record). */

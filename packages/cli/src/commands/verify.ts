@@ -53,7 +53,7 @@ export async function verifyPipeline(dir: string, label: string): Promise<Verify
  * engine's log (every engine process logs an `open` record): a bare WAL holds whatever its writer chose.
  */
 async function foldProblem(root: string, name: string, dir: string): Promise<VerifyReport['problems'][number] | null> {
-  const { openView } = await import('@wq/engine/inspect')
+  const { openView, EVENT_NAMES } = await import('@wq/engine/inspect')
   try {
     await openView(root, { pipeline: name })
     return null
@@ -63,15 +63,12 @@ async function foldProblem(root: string, name: string, dir: string): Promise<Ver
     const { WalReader } = await import('@wq/wal')
     const reader = await WalReader.open(dir)
     let engineLog = false
-    for await (const r of reader.records()) if (r.type === EV_OPEN) { engineLog = true; break }
+    for await (const r of reader.records()) if (EVENT_NAMES[r.type] === 'open') { engineLog = true; break }
     if (!engineLog) return null
     const segment = reader.segments().find((s) => s.firstLsn <= e.lsn! && e.lsn! <= s.lastLsn)
     return { file: segment?.file ?? dir, offset: 0, reason: e.message, kind: 'event' as never, lsn: e.lsn } as VerifyReport['problems'][number]
   }
 }
-
-/** The engine's `open` record type (see @wq/engine's event types). */
-const EV_OPEN = 23
 
 async function runVerify(dir: string, opts: VerifyOptions): Promise<void> {
   const data = await openDataDir(dir)
